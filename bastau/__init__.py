@@ -1,0 +1,51 @@
+"""Bastau: the web system of the Bastau Business entrepreneurship programme."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import assets, cli, database, errors, i18n, security
+from .config import ROOT, from_environment
+from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+from .sessions import ServerSessionInterface
+from .web import page_context
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=None,
+                instance_path=str(ROOT / "instance"))
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    if config:
+        app.config.from_mapping(config)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.context_processor(page_context)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    i18n.init_app(app, babel)
+    htmx.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.session_interface = ServerSessionInterface()
+    assets.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .apply.routes import bp as apply_bp
+    from .home.routes import bp as home_bp
+    from .staff.routes import bp as staff_bp
+    from .status.routes import bp as status_bp
+
+    for bp in (home_bp, apply_bp, status_bp, staff_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,151 @@
+"""The application form. Each check answers in the page's language, next to its field."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from .. import rules
+from ..clock import today
+from ..extensions import db
+from ..i18n import alphabetical
+from ..models import Channel, District, Education, Region, SocialStatus
+from .services import active_application_year
+
+IIN_MESSAGES = {
+    "format": _l("The IIN has exactly 12 digits. Check the number on your ID card."),
+    "century": _l("This is not the IIN of a citizen of Kazakhstan: check the 7th digit."),
+    "date": _l("The first six digits of the IIN must be a real date of birth (YYMMDD)."),
+    "checksum": _l("This IIN is not correct: a digit is probably mistyped. Check it against your ID card."),
+}
+NAME_MESSAGE = _l("Use Kazakh or Russian letters; a hyphen or an apostrophe may join parts.")
+
+SOCIAL_STATUS_LABELS = {
+    SocialStatus.UNEMPLOYED: _l("Unemployed"),
+    SocialStatus.SELF_EMPLOYED: _l("Self-employed"),
+}
+EDUCATION_LABELS = {
+    Education.BASIC: _l("Basic secondary (9 grades)"),
+    Education.SECONDARY: _l("General secondary (11 grades)"),
+    Education.VOCATIONAL: _l("Vocational (college)"),
+    Education.HIGHER: _l("Higher"),
+}
+CHANNEL_LABELS = {
+    Channel.AKIMAT: _l("Rural akimat"),
+    Channel.EMPLOYMENT_CENTRE: _l("Employment centre"),
+    Channel.CHAMBER_BRANCH: _l("Chamber of entrepreneurs branch"),
+}
+SEX_LABELS = {"male": _l("male"), "female": _l("female")}
+
+
+def _choices(labels: dict) -> list[tuple[str, str]]:
+    return [(member.value, label) for member, label in labels.items()]
+
+
+def _name_field(label, required=True):
+    first = DataRequired(message=_l("Fill in this field.")) if required else Optional()
+    return StringField(label, validators=[first, Length(max=60)], filters=[rules.normalise_name],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+class ApplicationForm(FlaskForm):
+    iin = StringField(_l("IIN"), description=_l("12 digits, as on your ID card"),
+                      validators=[DataRequired(message=_l("Enter your IIN."))],
+                      filters=[rules.normalise_iin],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 15})
+    surname = _name_field(_l("Surname"))
+    first_name = _name_field(_l("Name"))
+    patronymic = _name_field(_l("Patronymic (if you have one)"), required=False)
+    phone = StringField(_l("Mobile phone"), description=_l("For example +7 701 123 45 67"),
+                        validators=[DataRequired(message=_l("Enter your mobile phone number."))],
+                        render_kw={"inputmode": "tel", "autocomplete": "off", "type": "tel", "maxlength": 20})
+    region = SelectField(_l("Region"), validate_choice=False)
+    district = SelectField(_l("District or town"), validate_choice=False)
+    social_status = RadioField(_l("Your situation"), choices=_choices(SOCIAL_STATUS_LABELS),
+                               validators=[InputRequired(message=_l("Choose one."))])
+    education = SelectField(_l("Education"), choices=[("", "—")] + _choices(EDUCATION_LABELS),
+                            validators=[InputRequired(message=_l("Choose your education."))])
+    business_idea = TextAreaField(_l("Your business idea in a sentence (you may leave it empty)"),
+                                  validators=[Optional(), Length(max=300)], filters=[lambda s: (s or "").strip()],
+                                  render_kw={"rows": 2, "maxlength": 300})
+    channel = RadioField(_l("Where are you applying?"), choices=_choices(CHANNEL_LABELS),
+                         validators=[InputRequired(message=_l("Choose one."))])
+    consent = BooleanField(_l("I agree to the processing of my personal data as written above."),
+                           validators=[DataRequired(message=_l("Without your consent we cannot accept the application."))])
+
+    def __init__(self, *args, fixed_district: District | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_district = fixed_district
+        self.iin_facts: rules.IINFacts | None = None
+        if fixed_district:
+            self.region.data, self.district.data = str(fixed_district.region_id), str(fixed_district.id)
+        self.region.choices = [("", "—")] + [(str(r.id), r.name) for r in regions_by_name()]
+        self.district.choices = district_choices(self.region.data)
+
+    def validate_iin(self, field):
+        try:
+            self.iin_facts = rules.parse_iin(field.data)
+        except rules.IINError as error:
+            raise ValidationError(IIN_MESSAGES[error.code]) from None
+        on = today()
+        if not rules.is_adult(self.iin_facts.birth_date, on):
+            raise ValidationError(_l("Applicants must be 18 or older on the day of application."))
+        year = active_application_year(field.data, rules.programme_year(on))
+        if year:
+            raise ValidationError(_l("An application with this IIN was already made for %(year)s. "
+                                     "You can follow it on the status page.", year=year))
+
+    def validate_surname(self, field):
+        if not rules.name_is_valid(field.data):
+            raise ValidationError(NAME_MESSAGE)
+
+    validate_first_name = validate_surname
+
+    def validate_patronymic(self, field):
+        if field.data and not rules.name_is_valid(field.data):
+            raise ValidationError(NAME_MESSAGE)
+
+    def validate_phone(self, field):
+        normalised = rules.normalise_mobile(field.data)
+        if normalised is None:
+            raise ValidationError(_l("Enter a Kazakhstan mobile number, for example +7 701 123 45 67."))
+        field.data = rules.format_mobile(normalised)
+
+    def validate_region(self, field):
+        if not _is_id(field.data) or db.session.get(Region, int(field.data)) is None:
+            raise ValidationError(_l("Choose your region."))
+
+    def validate_district(self, field):
+        district = db.session.get(District, int(field.data)) if _is_id(field.data) else None
+        if district is None or str(district.region_id) != str(self.region.data):
+            raise ValidationError(_l("Choose your district from the list."))
+        if self.fixed_district and district.id != self.fixed_district.id:
+            raise ValidationError(_l("Choose your district from the list."))
+
+    def district_object(self) -> District:
+        return db.session.get(District, int(self.district.data))
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
+
+
+def regions_by_name() -> list[Region]:
+    regions = db.session.scalars(sa.select(Region)).all()
+    return sorted(regions, key=lambda r: alphabetical(r.name))
+
+
+def district_choices(region_id) -> list[tuple[str, str]]:
+    if not _is_id(region_id):
+        return [("", "—")]
+    districts = db.session.scalars(sa.select(District).where(District.region_id == int(region_id))).all()
+    return [("", "—")] + [(str(d.id), d.name) for d in sorted(districts, key=lambda d: alphabetical(d.name))]
+
+
+def describe_birth(facts: rules.IINFacts) -> dict:
+    """What the IIN says about its owner, in the page's language."""
+    return {"birth_date": format_date(facts.birth_date, "long"), "sex": SEX_LABELS[facts.sex],
+            "age": rules.age_on(facts.birth_date, today())}

@@ -1,0 +1,171 @@
+"""The applicant's journey: form, check your answers, confirmation with receipt."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from .. import rules
+from ..clock import today
+from ..consent import CURRENT_VERSION, consent_text
+from ..extensions import db, htmx, limiter
+from ..models import Application, Channel, utcnow
+from ..web import current_operator, render_page
+from .forms import IIN_MESSAGES, ApplicationForm, describe_birth
+from .services import (DuplicateApplication, NewApplication, format_access_code, new_access_code,
+                       new_submission_key, submit_application)
+
+bp = Blueprint("apply", __name__, url_prefix="/apply")
+DRAFT, RECEIPT = "apply_draft", "apply_receipt"
+FIELDS = ("iin", "surname", "first_name", "patronymic", "phone", "region", "district",
+          "social_status", "education", "business_idea", "channel", "consent")
+
+
+def _typed(formdata) -> dict:
+    return {name: formdata.get(name, "")[:400] for name in FIELDS if formdata.get(name)}
+
+
+def _form(formdata=None, **kwargs) -> ApplicationForm:
+    operator = current_operator()
+    form = ApplicationForm(formdata=formdata, fixed_district=operator.district if operator else None, **kwargs)
+    if operator and operator.office:
+        form.channel.data = operator.office.value
+    return form
+
+
+def _draft_form() -> ApplicationForm | None:
+    draft = session.get(DRAFT)
+    if not draft or "submission_key" not in draft:
+        return None
+    return _form(MultiDict(draft["typed"]), meta={"csrf": False})
+
+
+def _render_form(form: ApplicationForm, status: int = 200, **context):
+    return render_page("apply/form.html", form=form, consent=consent_text(str(get_locale())),
+                       operator=current_operator(), birth=_birth_if_valid(form.iin.data), status=status, **context)
+
+
+def _birth_if_valid(iin: str | None) -> dict | None:
+    try:
+        return describe_birth(rules.parse_iin(rules.normalise_iin(iin or "")))
+    except rules.IINError:
+        return None
+
+
+@bp.route("", methods=["GET", "POST"])
+def form():
+    if request.method == "GET":
+        typed = session.get(DRAFT, {}).get("typed")
+        return _render_form(_form(MultiDict(typed) if typed else None))
+    form = _form()
+    # Keep what was typed, so that a language switch or a slip never loses it.
+    session[DRAFT] = {"typed": _typed(request.form)}
+    if request.form.get("action") == "districts":  # the no-JavaScript way to refresh the district list
+        return _render_form(form)
+    if not form.validate():
+        return _render_form(form, status=422)
+    session[DRAFT] |= {"submission_key": new_submission_key(), "access_code": new_access_code()}
+    return redirect(url_for(".check"))
+
+
+form.on_csrf_error = lambda: _render_form(_form(), status=400,
+                                          notice=_l("For your safety the page was renewed. Check your answers and press Continue again."))
+
+
+@bp.get("/districts")
+def districts():
+    """The district list of a region, for htmx when the region changes."""
+    if not htmx:
+        return redirect(url_for(".form"))
+    form = _form(MultiDict({"region": request.args.get("region", "")}), meta={"csrf": False})
+    return render_template("apply/_district_field.html", form=form)
+
+
+@bp.post("/iin")
+def iin_feedback():
+    """What the IIN says (birth date, sex) or what is wrong with it, while the person types."""
+    iin = rules.normalise_iin(request.form.get("iin", ""))
+    context = {}
+    if len(iin) >= 12:
+        try:
+            facts = rules.parse_iin(iin)
+        except rules.IINError as error:
+            context["iin_error"] = IIN_MESSAGES[error.code]
+        else:
+            context["birth"] = describe_birth(facts)
+            if not rules.is_adult(facts.birth_date, today()):
+                context["iin_error"] = _l("Applicants must be 18 or older on the day of application.")
+    return render_template("apply/_iin_feedback.html", **context)
+
+
+@bp.get("/check")
+def check():
+    form = _draft_form()
+    if form is None:
+        return redirect(url_for(".form"))
+    if not form.validate():
+        return _render_form(form, status=422)
+    return render_page("apply/check.html", form=form, birth=describe_birth(form.iin_facts),
+                       district=form.district_object(), operator=current_operator())
+
+
+@bp.post("/submit")
+@limiter.limit(lambda: current_app.config["SUBMIT_LIMIT"])
+def submit():
+    form = _draft_form()
+    if form is None:  # sent twice after it already went through: show the receipt again
+        return redirect(url_for(".done") if session.get(RECEIPT) else url_for(".form"))
+    draft = session[DRAFT]
+    application = db.session.scalar(db.select(Application).where(Application.submission_key == draft["submission_key"]))
+    if application is not None:  # a double click: the first click already created it
+        return _show_receipt(application, draft)
+    if not form.validate():
+        return _render_form(form, status=422)
+    try:
+        application = submit_application(_new_application(form, draft), draft["access_code"],
+                                         entered_by=current_operator())
+    except DuplicateApplication as duplicate:
+        form.iin.errors = [_l("An application with this IIN was already made for %(year)s. "
+                              "You can follow it on the status page.", year=duplicate.year)]
+        return _render_form(form, status=409)
+    return _show_receipt(application, draft)
+
+
+def _show_receipt(application: Application, draft: dict):
+    session[RECEIPT] = {"id": application.id, "code": draft["access_code"]}
+    session.pop(DRAFT, None)
+    return redirect(url_for(".done"))
+
+
+def _new_application(form: ApplicationForm, draft: dict) -> NewApplication:
+    language = str(get_locale())
+    facts = form.iin_facts
+    return NewApplication(
+        iin=form.iin.data, surname=form.surname.data, first_name=form.first_name.data,
+        patronymic=form.patronymic.data or None, birth_date=facts.birth_date, sex=facts.sex,
+        phone=rules.normalise_mobile(form.phone.data), district_id=int(form.district.data),
+        social_status=form.social_status.data, education=form.education.data,
+        business_idea=form.business_idea.data or None, channel=Channel(form.channel.data),
+        language=language, consent_version=CURRENT_VERSION, consent_language=language, consent_at=utcnow(),
+        programme_year=rules.programme_year(today()), submission_key=draft["submission_key"])
+
+
+@bp.get("/done")
+def done():
+    receipt = session.get(RECEIPT)
+    application = db.session.get(Application, receipt["id"]) if receipt else None
+    if application is None:
+        return redirect(url_for("home.start"))
+    return render_page("apply/done.html", application=application, access_code=format_access_code(receipt["code"]),
+                       operator=current_operator())
+
+
+@bp.post("/next")
+def next_applicant():
+    """Operators: clear this citizen's data and start the next one, staying logged in."""
+    if current_operator() is None:
+        abort(403)
+    session.pop(RECEIPT, None)
+    session.pop(DRAFT, None)
+    return redirect(url_for(".form"))

@@ -1,0 +1,45 @@
+"""Database engine settings and the one way to start a writing transaction."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from .extensions import db
+
+IMMEDIATE = "bastau_immediate"
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # SQLAlchemy, not the sqlite3 module, decides when a transaction begins (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    # A transaction that reads before it writes must take the write lock first on SQLite, or two
+    # such writers fail with "database is locked" instead of waiting their turn.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
+
+
+def begin_write() -> None:
+    """Start the session's next transaction as a writer (BEGIN IMMEDIATE on SQLite).
+
+    Call at the start of a service that reads, then writes. Whatever read-only transaction the
+    request had open (loading the user, say) is closed first.
+    """
+    if db.session().in_transaction():
+        db.session.rollback()
+    db.session.connection(execution_options={IMMEDIATE: True})

@@ -1,0 +1,93 @@
+"""Demo data so that every journey can be tried right after `make run`."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from . import rules
+from .apply.services import NewApplication, new_submission_key, submit_application
+from .clock import today
+from .consent import CURRENT_VERSION
+from .extensions import db
+from .models import (Application, AuditEntry, Channel, District, Education, Region, Role, SocialStatus, Status,
+                     User, utcnow)
+
+DEMO_DISTRICT = "195200000"  # Қарасай ауданы, Алматы облысы
+DEMO_REGION = "190000000"
+DEMO_PASSWORD = "bastau-demo"
+DEMO_ACCESS_CODE = "20262026"
+USERS = [  # username, role, full name, office
+    ("operator", Role.OPERATOR, "Айгерім Сәрсенова", Channel.AKIMAT),
+    ("centre", Role.CENTRE_OFFICER, "Нұрлан Жұмабеков", Channel.EMPLOYMENT_CENTRE),
+    ("chamber", Role.CHAMBER_STAFF, "Гүлнар Әбішева", Channel.CHAMBER_BRANCH),
+    ("trainer", Role.TRAINER, "Ерлан Қасымов", None),
+    ("commission", Role.COMMISSION, "Сәуле Оспанова", None),
+    ("region", Role.REGIONAL_ADMIN, "Марат Тоқтаров", None),
+    ("admin", Role.NATIONAL_ADMIN, "Дана Ибраева", None),
+]
+APPLICANTS = [  # surname, name, patronymic, birth date, sex, status
+    ("Серікбаева", "Әсел", "Қайратқызы", date(1991, 3, 12), "female", Status.SUBMITTED),
+    ("Ахметов", "Болат", "Серікұлы", date(1985, 7, 2), "male", Status.SUBMITTED),
+    ("Нұрғалиева", "Жанар", None, date(1979, 11, 23), "female", Status.SUBMITTED),
+    ("Иванов", "Сергей", "Петрович", date(1988, 1, 30), "male", Status.SUBMITTED),
+    ("Төлеубаев", "Ғалым", "Маратұлы", date(1996, 5, 5), "male", Status.TARGET_GROUP_CONFIRMED),
+    ("Қожахметова", "Айнұр", "Бақытқызы", date(1983, 9, 17), "female", Status.TARGET_GROUP_CONFIRMED),
+]
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(sa.select(User.id).limit(1)) and not db.session.scalar(
+        sa.select(Application.id).limit(1))
+
+
+def load() -> str:
+    district = db.session.scalar(sa.select(District).where(District.kato_code == DEMO_DISTRICT))
+    region = db.session.scalar(sa.select(Region).where(Region.kato_code == DEMO_REGION))
+    if district is None:
+        raise RuntimeError("Load the reference data first: flask reference load")
+    users = {}
+    for username, role, full_name, office in USERS:
+        user = User(username=username, full_name=full_name, role=role, office=office, must_change_password=False,
+                    district=None if role in (Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN) else district,
+                    region=region if role == Role.REGIONAL_ADMIN else None)
+        user.set_password(DEMO_PASSWORD)
+        users[role] = user
+        db.session.add(user)
+    db.session.commit()
+    year = rules.programme_year(today())
+    for serial, (surname, name, patronymic, born, sex, status) in enumerate(APPLICANTS, start=100):
+        iin = rules.compose_iin(born, sex, serial)
+        if serial == 100:  # she took part before: staff see last year's application
+            _apply(iin, surname, name, patronymic, born, sex, district, year - 1, "00000000",
+                   users[Role.OPERATOR], Status.DEFENDED, users[Role.CENTRE_OFFICER])
+        _apply(iin, surname, name, patronymic, born, sex, district, year, DEMO_ACCESS_CODE,
+               users[Role.OPERATOR] if serial % 2 else None, status, users[Role.CENTRE_OFFICER])
+    return logins_text()
+
+
+def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, officer) -> None:
+    application = submit_application(NewApplication(
+        iin=iin, surname=surname, first_name=name, patronymic=patronymic, birth_date=born, sex=sex,
+        phone=f"+7701{iin[-7:]}", district_id=district.id, social_status=SocialStatus.UNEMPLOYED.value,
+        education=Education.SECONDARY.value, business_idea="Ауылда наубайхана ашу", channel=Channel.AKIMAT,
+        language="kk", consent_version=CURRENT_VERSION, consent_language="kk", consent_at=utcnow(),
+        programme_year=year, submission_key=new_submission_key()), code, entered_by=operator)
+    if year != rules.programme_year(today()):
+        application.created_at = application.created_at - timedelta(days=365)
+    if status != Status.SUBMITTED:
+        db.session.add(AuditEntry(application=application, action="status_changed", actor=officer,
+                                  actor_role=officer.role.value, from_status=application.status, to_status=status))
+        application.status = status
+    db.session.commit()
+
+
+def logins_text() -> str:
+    applications = db.session.scalars(sa.select(Application).where(
+        Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
+    lines = ["", "Demo logins (password for all: %s), staff sign-in at /staff/login:" % DEMO_PASSWORD]
+    lines += [f"  {username:<11} {role.value}" for username, role, _name, _office in USERS]
+    if applications:
+        lines.append("Demo status check at /status (access code %s %s):" % (DEMO_ACCESS_CODE[:4], DEMO_ACCESS_CODE[4:]))
+        lines += [f"  {a.reference}  IIN {a.iin}  ({a.full_name})" for a in applications]
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""Extensions, created unbound and attached to the app in create_app()."""
+from flask import request
+from flask_babel import Babel
+from flask_compress import Compress
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+
+# Named constraints so that Alembic can alter them on SQLite and PostgreSQL alike.
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+def client_address() -> str:
+    """The caller's address; behind a proxy, configure ProxyFix so that this is the real one."""
+    return request.remote_addr or "unknown"
+
+
+db = SQLAlchemy(metadata=metadata)
+migrate = Migrate(render_as_batch=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+htmx = HTMX()
+compress = Compress()
+limiter = Limiter(key_func=client_address, default_limits=[])

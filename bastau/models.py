@@ -1,0 +1,235 @@
+"""Tables and the small behaviour that belongs to them."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _enum(cls):
+    """Store enums as their short text values (no native types: migrations stay simple)."""
+    return sa.Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class Channel(str, enum.Enum):
+    """Where a citizen applies."""
+    AKIMAT = "akimat"
+    EMPLOYMENT_CENTRE = "employment_centre"
+    CHAMBER_BRANCH = "chamber_branch"
+
+
+class SocialStatus(str, enum.Enum):
+    UNEMPLOYED = "unemployed"
+    SELF_EMPLOYED = "self_employed"
+
+
+class Education(str, enum.Enum):
+    BASIC = "basic"            # up to 9 grades
+    SECONDARY = "secondary"    # 11 grades
+    VOCATIONAL = "vocational"  # college / TVET
+    HIGHER = "higher"
+
+
+class Status(str, enum.Enum):
+    """A participant's life cycle (DESIGN.md)."""
+    SUBMITTED = "submitted"
+    TARGET_GROUP_CONFIRMED = "target_group_confirmed"
+    NOT_TARGET_GROUP = "not_target_group"
+    LIST_APPROVED = "list_approved"
+    TEST_PASSED = "test_passed"
+    TEST_FAILED = "test_failed"
+    ENROLLED = "enrolled"
+    IN_TRAINING = "in_training"
+    EXPELLED = "expelled"
+    TRAINING_COMPLETED = "training_completed"
+    DEFENDED = "defended"
+    NOT_DEFENDED = "not_defended"
+    REFERRED_FOR_FINANCING = "referred_for_financing"
+    LOAN_APPROVED = "loan_approved"
+    LOAN_DECLINED = "loan_declined"
+    WITHDRAWN = "withdrawn"
+
+
+class Role(str, enum.Enum):
+    OPERATOR = "operator"
+    CENTRE_OFFICER = "centre_officer"
+    CHAMBER_STAFF = "chamber_staff"
+    TRAINER = "trainer"
+    COMMISSION = "commission"
+    REGIONAL_ADMIN = "regional_admin"
+    NATIONAL_ADMIN = "national_admin"
+
+
+class Localised:
+    """Reference rows carry both names; show the one of the page's language."""
+    name_kk: Mapped[str]
+    name_ru: Mapped[str]
+
+    @property
+    def name(self) -> str:
+        return self.name_ru if str(get_locale()) == "ru" else self.name_kk
+
+
+class Region(Localised, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kato_code: Mapped[str] = mapped_column(sa.String(9), unique=True)
+    name_kk: Mapped[str] = mapped_column(sa.String(120))
+    name_ru: Mapped[str] = mapped_column(sa.String(120))
+    districts: Mapped[list[District]] = relationship(back_populates="region", order_by="District.name_kk")
+
+
+class District(Localised, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    kato_code: Mapped[str] = mapped_column(sa.String(9), unique=True)
+    name_kk: Mapped[str] = mapped_column(sa.String(120))
+    name_ru: Mapped[str] = mapped_column(sa.String(120))
+    kato_edition: Mapped[str] = mapped_column(sa.String(40))
+    region: Mapped[Region] = relationship(back_populates="districts")
+
+
+class MciRate(db.Model):
+    """The monthly calculation index, set by law; a year may change it mid-way (2022)."""
+    __tablename__ = "mci_rate"
+    valid_from: Mapped[date] = mapped_column(primary_key=True)
+    amount: Mapped[int]  # tenge
+
+    @classmethod
+    def on(cls, day: date) -> MciRate | None:
+        return db.session.scalar(sa.select(cls).where(cls.valid_from <= day).order_by(cls.valid_from.desc()).limit(1))
+
+
+class User(UserMixin, db.Model):
+    """A staff account: one role, bound to a district (regional staff: a region; national: none)."""
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(160))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    office: Mapped[Channel | None] = mapped_column(_enum(Channel))
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    district: Mapped[District | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Application(db.Model):
+    """A citizen's application to the programme for one programme year."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_year: Mapped[int]
+    iin: Mapped[str] = mapped_column(sa.String(12), index=True)
+    surname: Mapped[str] = mapped_column(sa.String(60))
+    first_name: Mapped[str] = mapped_column(sa.String(60))
+    patronymic: Mapped[str | None] = mapped_column(sa.String(60))
+    birth_date: Mapped[date]
+    sex: Mapped[str] = mapped_column(sa.String(6))
+    phone: Mapped[str] = mapped_column(sa.String(12))
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
+    social_status: Mapped[SocialStatus] = mapped_column(_enum(SocialStatus))
+    education: Mapped[Education] = mapped_column(_enum(Education))
+    business_idea: Mapped[str | None] = mapped_column(sa.String(300))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.SUBMITTED)
+    access_code_hash: Mapped[str] = mapped_column(sa.String(256))
+    # One key per filled-in form: a double click or a re-sent request finds the first application.
+    submission_key: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    consent_version: Mapped[str] = mapped_column(sa.String(20))
+    consent_language: Mapped[str] = mapped_column(sa.String(2))
+    consent_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    district: Mapped[District] = relationship()
+    entered_by: Mapped[User | None] = relationship()
+    history: Mapped[list[AuditEntry]] = relationship(
+        back_populates="application", order_by="AuditEntry.id", viewonly=True)
+
+    __table_args__ = (
+        # One active application per IIN per programme year, enforced by the database itself.
+        sa.Index("uq_application_active_iin_year", "iin", "programme_year", unique=True,
+                 sqlite_where=sa.text("status != 'withdrawn'"),
+                 postgresql_where=sa.text("status != 'withdrawn'")),
+        sa.Index("ix_application_district_status", "district_id", "status", "created_at"),
+    )
+
+    REFERENCE_PREFIX = "BB"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.REFERENCE_PREFIX}-{self.programme_year}-{self.id:06d}"
+
+    @staticmethod
+    def parse_reference(text: str) -> tuple[int, int] | None:
+        """'bb-2026-000123' or 'BB 2026 123' -> (2026, 123); None if it is not a reference."""
+        parts = [p for p in "".join(ch if ch.isalnum() else " " for ch in (text or "")).upper().split()]
+        if len(parts) == 3 and parts[0] == Application.REFERENCE_PREFIX:
+            parts = parts[1:]
+        if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
+            return None
+        if len(parts[0]) != 4 or len(parts[1]) > 9:
+            return None
+        return int(parts[0]), int(parts[1])
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.surname, self.first_name, self.patronymic) if p)
+
+    @property
+    def place(self) -> str:
+        return self.district.name
+
+
+class AuditEntry(db.Model):
+    """Append-only record of every decision about a person: who, role, when, what, from and to."""
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    actor_role: Mapped[str | None] = mapped_column(sa.String(32))
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_status: Mapped[Status | None] = mapped_column(_enum(Status))
+    to_status: Mapped[Status | None] = mapped_column(_enum(Status))
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    actor: Mapped[User | None] = relationship()
+    application: Mapped[Application | None] = relationship(back_populates="history")
+
+
+class WebSession(db.Model):
+    """Server-side session: the cookie carries a random key whose hash is the id here."""
+    __tablename__ = "web_session"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    data: Mapped[str] = mapped_column(sa.Text)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,98 @@
+"""Staff sign-in and the front-desk operator's pages (assisted applications)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timezone
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from .. import rules
+from ..access import applications_for
+from ..apply.services import earlier_applications
+from ..clock import KZ, today
+from ..extensions import db, limiter, login_manager
+from ..labels import ROLE_LABELS, STATUS_LABELS
+from ..models import Application, Role, User
+from ..urls import safe_next
+from ..web import render_page, role_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+login_manager.login_view = "staff.login"
+login_manager.login_message = _l("Please sign in to open this page.")
+login_manager.session_protection = None  # server-side sessions already end for real
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Username or phone"), validators=[DataRequired(message=_l("Fill in this field."))],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": 60})
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Fill in this field."))],
+                             render_kw={"autocomplete": "current-password", "maxlength": 200})
+
+
+def find_staff(login: str) -> User | None:
+    phone = rules.normalise_mobile(login)
+    condition = User.username == login.strip().lower()
+    if phone:
+        condition = sa.or_(condition, User.phone == phone)
+    return db.session.scalar(sa.select(User).where(condition).limit(1))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_staff(form.login.data)
+        if user and user.active and user.check_password(form.password.data):
+            session.clear()
+            session.regenerate()
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for(".home")))
+        return render_page("staff/login.html", form=form, status=401,
+                           error=_l("Wrong username or password, or the account is disabled."))
+    return render_page("staff/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.end()
+    return redirect(url_for(".login"))
+
+
+@bp.get("/")
+@role_required(*Role)
+def home():
+    """The operator's desk: start an application, and what was entered today."""
+    if current_user.role != Role.OPERATOR:
+        return render_page("staff/home.html", applications=[], roles=ROLE_LABELS)
+    entered = db.session.scalars(
+        applications_for(current_user).where(Application.entered_by_id == current_user.id,
+                                             Application.created_at >= _start_of_today_utc())
+        .order_by(Application.id.desc()).limit(100)).all()
+    return render_page("staff/home.html", applications=entered, roles=ROLE_LABELS, labels=STATUS_LABELS)
+
+
+def _start_of_today_utc() -> datetime:
+    """Midnight in Kazakhstan, as the naive UTC time the database keeps."""
+    return datetime.combine(today(), time.min, KZ).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@bp.get("/applications/<int:application_id>")
+@role_required(Role.OPERATOR, Role.CENTRE_OFFICER, Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
+def application(application_id: int):
+    found = db.session.scalar(applications_for(current_user).where(Application.id == application_id))
+    if found is None:
+        abort(404)
+    return render_page("staff/application.html", application=found, earlier=earlier_applications(found),
+                       labels=STATUS_LABELS, roles=ROLE_LABELS)

@@ -1,0 +1,41 @@
+// Small enhancements; every page works without them.
+(function () {
+  "use strict";
+  var body = document.body;
+
+  // Shared terminals: leave nothing personal on screen when nobody is using it.
+  var idle = parseInt(body.getAttribute("data-idle-seconds") || "0", 10);
+  if (idle > 0) {
+    var timer;
+    var reset = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { location.replace(body.getAttribute("data-idle-url")); }, idle * 1000);
+    };
+    ["keydown", "pointerdown", "input", "scroll"].forEach(function (name) {
+      document.addEventListener(name, reset, { passive: true });
+    });
+    reset();
+  }
+
+  // One click, one submission: disable the button once the form is on its way.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && !event.defaultPrevented) {
+      setTimeout(function () { button.disabled = true; }, 0);
+    }
+  });
+
+  // Print buttons need JavaScript, so they are only shown when it runs.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  // After a failed submission, take the reader to the list of problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+})();
+// Coming Back to a page (or a failed slow submission): buttons must work again.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("button[disabled]").forEach(function (b) { b.disabled = false; });
+});
