@@ -12,7 +12,7 @@ $(BIN)/activate: requirements.txt
 	touch $(BIN)/activate
 
 compile-translations: $(BIN)/activate
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 ## make run: install, migrate, load reference and demo data (empty database only), serve on :5000
 run: compile-translations
@@ -34,9 +34,9 @@ test: compile-translations
 
 ## make translations: extract messages, update the catalogues, compile them
 translations: $(BIN)/activate
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q update -N -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d translations
 
 bench: compile-translations
 	$(BIN)/python bench/page_weight.py

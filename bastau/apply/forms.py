@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import rules
 from ..clock import today
@@ -41,8 +41,11 @@ CHANNEL_LABELS = {
 SEX_LABELS = {"male": _l("male"), "female": _l("female")}
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [(member.value, label) for member, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(member.value, label) for member, label in labels.items()]
+
+
+NO_CHOICE = SelectChoice("", "—")
 
 
 def _name_field(label, required=True):
@@ -64,15 +67,12 @@ class ApplicationForm(FlaskForm):
                         render_kw={"inputmode": "tel", "autocomplete": "off", "type": "tel", "maxlength": 20})
     region = SelectField(_l("Region"), validate_choice=False)
     district = SelectField(_l("District or town"), validate_choice=False)
-    social_status = RadioField(_l("Your situation"), choices=_choices(SOCIAL_STATUS_LABELS),
-                               validators=[InputRequired(message=_l("Choose one."))])
-    education = SelectField(_l("Education"), choices=[("", "—")] + _choices(EDUCATION_LABELS),
-                            validators=[InputRequired(message=_l("Choose your education."))])
+    social_status = RadioField(_l("Your situation"), choices=_choices(SOCIAL_STATUS_LABELS), validate_choice=False)
+    education = SelectField(_l("Education"), choices=[NO_CHOICE] + _choices(EDUCATION_LABELS), validate_choice=False)
     business_idea = TextAreaField(_l("Your business idea in a sentence (you may leave it empty)"),
                                   validators=[Optional(), Length(max=300)], filters=[lambda s: (s or "").strip()],
                                   render_kw={"rows": 2, "maxlength": 300})
-    channel = RadioField(_l("Where are you applying?"), choices=_choices(CHANNEL_LABELS),
-                         validators=[InputRequired(message=_l("Choose one."))])
+    channel = RadioField(_l("Where are you applying?"), choices=_choices(CHANNEL_LABELS), validate_choice=False)
     consent = BooleanField(_l("I agree to the processing of my personal data as written above."),
                            validators=[DataRequired(message=_l("Without your consent we cannot accept the application."))])
 
@@ -80,9 +80,11 @@ class ApplicationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.fixed_district = fixed_district
         self.iin_facts: rules.IINFacts | None = None
+        self.duplicate_year: int | None = None
+        self.consent.summary_label = _l("Consent")
         if fixed_district:
             self.region.data, self.district.data = str(fixed_district.region_id), str(fixed_district.id)
-        self.region.choices = [("", "—")] + [(str(r.id), r.name) for r in regions_by_name()]
+        self.region.choices = [NO_CHOICE] + [SelectChoice(str(r.id), r.name) for r in regions_by_name()]
         self.district.choices = district_choices(self.region.data)
 
     def validate_iin(self, field):
@@ -95,8 +97,13 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(_l("Applicants must be 18 or older on the day of application."))
         year = active_application_year(field.data, rules.programme_year(on))
         if year:
-            raise ValidationError(_l("An application with this IIN was already made for %(year)s. "
-                                     "You can follow it on the status page.", year=year))
+            raise ValidationError(self.mark_duplicate(year))
+
+    def mark_duplicate(self, year: int):
+        """One active application per IIN per year: say so kindly and point to the status page."""
+        self.duplicate_year = year
+        return _l("An application with this IIN was already made for %(year)s. "
+                  "You can follow it on the status page.", year=year)
 
     def validate_surname(self, field):
         if not rules.name_is_valid(field.data):
@@ -114,6 +121,15 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(_l("Enter a Kazakhstan mobile number, for example +7 701 123 45 67."))
         field.data = rules.format_mobile(normalised)
 
+    def validate_social_status(self, field):
+        _require_choice(field, _l("Choose one."))
+
+    def validate_education(self, field):
+        _require_choice(field, _l("Choose your education."))
+
+    def validate_channel(self, field):
+        _require_choice(field, _l("Choose one."))
+
     def validate_region(self, field):
         if not _is_id(field.data) or db.session.get(Region, int(field.data)) is None:
             raise ValidationError(_l("Choose your region."))
@@ -125,8 +141,19 @@ class ApplicationForm(FlaskForm):
         if self.fixed_district and district.id != self.fixed_district.id:
             raise ValidationError(_l("Choose your district from the list."))
 
+    def chosen_label(self, name: str) -> str:
+        """The words of the chosen option, for the check-your-answers page."""
+        field = self[name]
+        return next((choice.label for choice in field.choices if choice.value == field.data), "")
+
     def district_object(self) -> District:
         return db.session.get(District, int(self.district.data))
+
+
+def _require_choice(field, message) -> None:
+    """Our own words for "nothing chosen" and for a value that is not among the choices."""
+    if field.data not in {choice.value for choice in field.choices if choice.value}:
+        raise ValidationError(message)
 
 
 def _is_id(value) -> bool:
@@ -138,11 +165,11 @@ def regions_by_name() -> list[Region]:
     return sorted(regions, key=lambda r: alphabetical(r.name))
 
 
-def district_choices(region_id) -> list[tuple[str, str]]:
+def district_choices(region_id) -> list[SelectChoice]:
     if not _is_id(region_id):
-        return [("", "—")]
+        return [NO_CHOICE]
     districts = db.session.scalars(sa.select(District).where(District.region_id == int(region_id))).all()
-    return [("", "—")] + [(str(d.id), d.name) for d in sorted(districts, key=lambda d: alphabetical(d.name))]
+    return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in sorted(districts, key=lambda d: alphabetical(d.name))]
 
 
 def describe_birth(facts: rules.IINFacts) -> dict:

@@ -27,8 +27,11 @@ def _typed(formdata) -> dict:
 
 
 def _form(formdata=None, **kwargs) -> ApplicationForm:
+    """The form, filled from `formdata`, or from the request when it is None (FlaskForm's default)."""
     operator = current_operator()
-    form = ApplicationForm(formdata=formdata, fixed_district=operator.district if operator else None, **kwargs)
+    if formdata is not None:
+        kwargs["formdata"] = formdata
+    form = ApplicationForm(fixed_district=operator.district if operator else None, **kwargs)
     if operator and operator.office:
         form.channel.data = operator.office.value
     return form
@@ -57,7 +60,7 @@ def _birth_if_valid(iin: str | None) -> dict | None:
 def form():
     if request.method == "GET":
         typed = session.get(DRAFT, {}).get("typed")
-        return _render_form(_form(MultiDict(typed) if typed else None))
+        return _render_form(_form(MultiDict(typed)) if typed else _form(formdata=MultiDict()))
     form = _form()
     # Keep what was typed, so that a language switch or a slip never loses it.
     session[DRAFT] = {"typed": _typed(request.form)}
@@ -79,7 +82,7 @@ def districts():
     if not htmx:
         return redirect(url_for(".form"))
     form = _form(MultiDict({"region": request.args.get("region", "")}), meta={"csrf": False})
-    return render_template("apply/_district_field.html", form=form)
+    return render_page("apply/_district_field.html", form=form)
 
 
 @bp.post("/iin")
@@ -125,9 +128,8 @@ def submit():
     try:
         application = submit_application(_new_application(form, draft), draft["access_code"],
                                          entered_by=current_operator())
-    except DuplicateApplication as duplicate:
-        form.iin.errors = [_l("An application with this IIN was already made for %(year)s. "
-                              "You can follow it on the status page.", year=duplicate.year)]
+    except DuplicateApplication as duplicate:  # another submission with this IIN won the race
+        form.iin.errors = [form.mark_duplicate(duplicate.year)]
         return _render_form(form, status=409)
     return _show_receipt(application, draft)
 

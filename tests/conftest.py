@@ -1,0 +1,194 @@
+"""Fixtures: one migrated database per run (SQLite file, or PostgreSQL with BASTAU_TEST_DB=postgresql),
+emptied of people after each test; the reference data is loaded once, as `make run` does."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from flask_migrate import upgrade
+
+from bastau import create_app, rules
+from bastau.clock import today
+from bastau.extensions import db, limiter
+from bastau.models import District, Region, Role, User
+from bastau.reference import load_all
+
+PEOPLE_TABLES = ("audit_entry", "web_session", "application", "staff_user")
+PASSWORD = "correct horse 42"
+
+
+def _database_url(tmp: Path) -> str:
+    if os.environ.get("BASTAU_TEST_DB") == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("BASTAU_TEST_DB=postgresql needs TEST_DATABASE_URL", returncode=2)
+        return url
+    return f"sqlite:///{tmp / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp = Path(tempfile.mkdtemp(prefix="bastau-test-"))
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp),
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "STATUS_LOOKUP_LIMIT": "1000 per minute",
+        "LOGIN_LIMIT": "1000 per minute",
+        "SUBMIT_LIMIT": "1000 per minute",
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()  # the schema comes from the migrations, as in production
+        load_all()
+        db.session.remove()
+    _APP[:] = [app]
+    yield app
+
+
+_APP: list = []
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Every test starts with no people in the database and fresh rate limits."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in PEOPLE_TABLES:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Store:
+    """Read and change the database from a test, each call in its own app context, as another
+    process would: the test sees exactly what the requests committed."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def scalar(self, statement):
+        with self.app.app_context():
+            value = db.session.scalar(statement)
+            db.session.expunge_all()
+            return value
+
+    def scalars(self, statement) -> list:
+        with self.app.app_context():
+            values = db.session.scalars(statement).all()
+            db.session.expunge_all()
+            return values
+
+    def execute(self, statement) -> None:
+        with self.app.app_context():
+            db.session.execute(statement)
+            db.session.commit()
+
+    def count(self, model, *conditions) -> int:
+        return self.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
+
+
+@pytest.fixture
+def store(app) -> Store:
+    return Store(app)
+
+
+def district(code: str = "195200000") -> District:
+    """A district by KATO code (call inside an app context)."""
+    return db.session.scalar(sa.select(District).where(District.kato_code == code))
+
+
+@pytest.fixture
+def make_user(app):
+    def make(role: Role, district_code: str = "195200000", username: str | None = None, **fields) -> User:
+        with app.app_context():
+            place = district(district_code)
+            user = User(username=username or f"{role.value}-{district_code}", full_name="Тест Қызметкер", role=role,
+                        district_id=None if role in (Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN) else place.id,
+                        region_id=place.region_id if role == Role.REGIONAL_ADMIN else None,
+                        must_change_password=False, **fields)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+    return make
+
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url)
+    found = TOKEN_RE.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {url}"
+    return found.group(1)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Post like a browser: take the CSRF token from the page that shows the form."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)}, **kwargs)
+
+
+def login(client, user: User, password: str = PASSWORD):
+    response = post_form(client, "/staff/login", {"login": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+_serial = iter(range(1000, 9999))
+
+
+def new_iin(born: date | None = None, sex: str = "female") -> str:
+    """A valid IIN nobody in this test has used yet."""
+    born = born or date(1990, 5, 17)
+    return rules.compose_iin(born, sex, next(_serial))
+
+
+def adult_birth_date(years: int = 30) -> date:
+    day = today()
+    return day.replace(year=day.year - years)
+
+
+def application_data(app, **overrides) -> dict:
+    with app.app_context():
+        place = district()
+        data = {
+            "iin": new_iin(), "surname": "Сәрсенбаева", "first_name": "Әйгерім", "patronymic": "Қанатқызы",
+            "phone": "+7 701 234 56 78", "region": str(place.region_id), "district": str(place.id),
+            "social_status": "unemployed", "education": "secondary", "business_idea": "Ауылда тігін цехын ашу",
+            "channel": "akimat", "consent": "y",
+        }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def translated(message: str, locale: str, **params) -> str:
+    """The text a user of `locale` sees for a message; it must really be translated."""
+    with _APP[0].app_context(), force_locale(locale):
+        text = gettext(message, **params)
+    assert os.environ.get("TMP_NOTRANS") or (text != message % params if params else text != message), f"no {locale} translation for {message!r}"
+    return text
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
