@@ -1,7 +1,7 @@
 """The applicant's journey: form, check your answers, confirmation with receipt."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -10,8 +10,8 @@ from .. import rules
 from ..clock import today
 from ..consent import CURRENT_VERSION, consent_text
 from ..extensions import db, htmx, limiter
-from ..models import Application, Channel, utcnow
-from ..web import current_operator, render_page
+from ..models import Application, Channel, Role, utcnow
+from ..web import current_operator, render_page, role_required
 from .forms import IIN_MESSAGES, ApplicationForm, describe_birth
 from .services import (DuplicateApplication, NewApplication, format_access_code, new_access_code,
                        new_submission_key, submit_application)
@@ -164,10 +164,9 @@ def done():
 
 
 @bp.post("/next")
+@role_required(Role.OPERATOR)
 def next_applicant():
     """Operators: clear this citizen's data and start the next one, staying logged in."""
-    if current_operator() is None:
-        abort(403)
     session.pop(RECEIPT, None)
     session.pop(DRAFT, None)
     return redirect(url_for(".form"))

@@ -1,0 +1,162 @@
+"""Staff sign-in, the operator's assisted applications, and who may open what."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from bastau.models import Application, AuditEntry, Channel, District, Role
+from tests.conftest import PASSWORD, application_data, csrf_token, login, page_text, post_form, translated
+from tests.test_apply import apply, receipt_details, shows
+
+OTHER_DISTRICT = "615200000"  # Сайрам ауданы, Түркістан облысы (another region)
+
+
+def test_sign_in_with_username_or_phone(client, make_user):
+    user = make_user(Role.OPERATOR, phone="+77015550011")
+    response = post_form(client, "/staff/login", {"login": "+7 701 555 00 11", "password": PASSWORD})
+    assert response.status_code == 302 and response.location.endswith("/staff/")
+    assert shows(client.get("/staff/"), user.full_name)
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_wrong_password_is_refused_in_the_users_language(client, make_user, locale):
+    user = make_user(Role.OPERATOR)
+    client.set_cookie("lang", locale)
+    response = post_form(client, "/staff/login", {"login": user.username, "password": "wrong"})
+    assert response.status_code == 401
+    assert shows(response, translated("Wrong username or password, or the account is disabled.", locale))
+    assert f'value="{user.username}"' in page_text(response)
+
+
+def test_disabled_accounts_cannot_sign_in(client, make_user):
+    user = make_user(Role.OPERATOR, active=False)
+    response = post_form(client, "/staff/login", {"login": user.username, "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_sign_in_is_rate_limited(client, app, make_user):
+    user = make_user(Role.OPERATOR)
+    app.config["LOGIN_LIMIT"] = "3 per minute"
+    try:
+        codes = [post_form(client, "/staff/login", {"login": user.username, "password": "x"}).status_code
+                 for _ in range(4)]
+    finally:
+        app.config["LOGIN_LIMIT"] = "1000 per minute"
+    assert codes == [401, 401, 401, 429]
+
+
+def test_passwords_are_stored_hashed(make_user, store):
+    from bastau.models import User
+    user = store.scalar(sa.select(User).where(User.id == make_user(Role.OPERATOR).id))
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith("scrypt:")
+
+
+def test_next_after_login_stays_on_the_site(client, make_user):
+    user = make_user(Role.OPERATOR)
+    response = client.post("/staff/login?next=https://evil.example/",
+                           data={"login": user.username, "password": PASSWORD,
+                                 "csrf_token": csrf_token(client, "/staff/login")})
+    assert response.location == "/staff/"
+
+
+def test_operator_enters_an_application_for_a_citizen(client, app, make_user, store):
+    operator = make_user(Role.OPERATOR, office=Channel.EMPLOYMENT_CENTRE)
+    login(client, operator)
+    form = page_text(client.get("/apply"))
+    assert 'name="district"' in form and 'type="hidden"' in form  # the district is the operator's own
+    data = application_data(app, channel=None)
+    receipt = apply(client, app, channel=None)
+    reference, _code = receipt_details(receipt)
+    application = store.scalar(sa.select(Application))
+    assert application.entered_by_id == operator.id
+    assert application.channel == Channel.EMPLOYMENT_CENTRE
+    assert store.scalar(sa.select(AuditEntry.actor_id)) == operator.id
+    assert data["iin"] != application.iin  # a fresh IIN each time
+    # Next applicant: the citizen's data is gone, the operator stays signed in.
+    post_form(client, "/apply/next", {}, page="/apply/done")
+    assert client.get("/apply/done").status_code == 302
+    assert reference in page_text(client.get("/staff/"))
+
+
+def test_operator_cannot_enter_an_application_for_another_district(client, app, make_user, store):
+    login(client, make_user(Role.OPERATOR, office=Channel.AKIMAT))
+    with app.app_context():
+        from tests.conftest import district
+        other = district(OTHER_DISTRICT)
+        data = application_data(app, region=str(other.region_id), district=str(other.id))
+    response = post_form(client, "/apply", data)
+    assert response.status_code == 302  # the form ignores the edited field and keeps the operator's district
+    post_form(client, "/apply/submit", {}, page="/apply/check")
+    district_id = store.scalar(sa.select(Application.district_id))
+    assert store.scalar(sa.select(District.kato_code).where(District.id == district_id)) == "195200000"
+
+
+def test_staff_see_earlier_participation(client, app, make_user, store):
+    from tests.conftest import new_iin
+    iin = new_iin()
+    apply(app.test_client(), app, iin=iin)
+    store.execute(sa.update(Application).values(programme_year=Application.programme_year - 1))
+    apply(app.test_client(), app, iin=iin)
+    current = store.scalar(sa.select(Application).order_by(Application.id.desc()).limit(1))
+    login(client, make_user(Role.OPERATOR))
+    page = page_text(client.get(f"/staff/applications/{current.id}"))
+    assert 'id="earlier"' in page and f"BB-{current.programme_year - 1}-" in page
+
+
+# ---- Who may open what: every route is either public or names its roles, and checks the area. ----
+
+PUBLIC = {"home.start", "home.finish", "home.finished", "home.session_ended", "i18n.switch", "assets.serve",
+          "apply.form", "apply.districts", "apply.iin_feedback", "apply.check", "apply.submit", "apply.done",
+          "status.lookup", "status.view", "staff.login", "staff.logout"}
+# Staff routes: how to call them for an application in the user's own area or another one.
+STAFF = {
+    "staff.home": ("GET", lambda app_id: "/staff/"),
+    "staff.application": ("GET", lambda app_id: f"/staff/applications/{app_id}"),
+    "apply.next_applicant": ("POST", lambda app_id: "/apply/next"),
+}
+AREA_BOUND = {"staff.application"}
+
+
+def test_every_route_is_public_or_listed_with_its_roles(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    unlisted = endpoints - PUBLIC - set(STAFF)
+    assert not unlisted, f"add these routes to the access table: {unlisted}"
+    for endpoint in STAFF:
+        assert getattr(app.view_functions[endpoint], "allowed_roles", None), f"{endpoint} names no roles"
+
+
+@pytest.fixture
+def applications_in_two_areas(app):
+    own, other = app.test_client(), app.test_client()
+    apply(own, app)
+    with app.app_context():
+        from tests.conftest import district
+        place = district(OTHER_DISTRICT)
+        data_other = {"region": str(place.region_id), "district": str(place.id)}
+    apply(other, app, **data_other)
+    with app.app_context():
+        from bastau.extensions import db
+        ids = db.session.scalars(sa.select(Application.id).order_by(Application.id)).all()
+    return {"own": ids[0], "other": ids[1]}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("endpoint", sorted(STAFF))
+def test_access_matrix(app, make_user, applications_in_two_areas, role, endpoint):
+    method, url_for_app = STAFF[endpoint]
+    allowed = role in app.view_functions[endpoint].allowed_roles
+    client = app.test_client()
+    anonymous = client.open(url_for_app(applications_in_two_areas["own"]), method=method,
+                            data={"csrf_token": csrf_token(client, "/staff/login")})
+    assert anonymous.status_code == 302 and "/staff/login" in anonymous.location
+    login(client, make_user(role))
+    token = csrf_token(client, "/staff/")
+    # National administrators' area is the whole country; everyone else's other area is refused.
+    other_refused = endpoint in AREA_BOUND and role != Role.NATIONAL_ADMIN
+    for area, expected_if_allowed in (("own", (200, 302)), ("other", (404,) if other_refused else (200, 302))):
+        response = client.open(url_for_app(applications_in_two_areas[area]), method=method,
+                               data={"csrf_token": token})
+        if allowed:
+            assert response.status_code in expected_if_allowed, (role, endpoint, area, response.status_code)
+        else:
+            assert response.status_code == 403, (role, endpoint, area, response.status_code)
