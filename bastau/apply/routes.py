@@ -79,7 +79,7 @@ form.on_csrf_error = lambda: _render_form(_form(), status=400,
 @bp.get("/districts")
 def districts():
     """The district list of a region, for htmx when the region changes."""
-    if not htmx:
+    if not htmx or htmx.history_restore_request:  # not a page of its own
         return redirect(url_for(".form"))
     form = _form(MultiDict({"region": request.args.get("region", "")}), meta={"csrf": False})
     return render_page("apply/_district_field.html", form=form)

@@ -1,0 +1,119 @@
+"""What every page shares: static files, compression, headers, error pages, schema, reference data."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bastau.extensions import db
+from bastau.models import District, MciRate, Region
+from bastau.reference import load_all
+from tests.conftest import page_text, translated
+from tests.test_apply import shows
+
+
+def asset_urls(client) -> list[str]:
+    return re.findall(r'(?:href|src)="(/static/[^"]+)"', page_text(client.get("/")))
+
+
+def test_static_files_have_hashed_names_and_are_cached_for_a_year(client):
+    urls = asset_urls(client)
+    assert len(urls) == 3  # one stylesheet, htmx, one small script
+    for url in urls:
+        assert re.search(r"\.[0-9a-f]{10}\.(css|js)$", url)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_unhashed_or_unknown_static_names_are_not_served(client):
+    assert client.get("/static/css/app.css").status_code == 404
+    assert client.get("/static/../bastau/config.py").status_code == 404
+
+
+def test_htmx_is_vendored_with_its_licence(client):
+    htmx = [u for u in asset_urls(client) if "htmx" in u][0]
+    assert b"htmx" in client.get(htmx).data[:2000]
+    from bastau.assets import STATIC
+    assert (STATIC / "js" / "htmx.LICENSE.txt").read_text().startswith(("Zero-Clause BSD", "BSD Zero Clause"))
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_pages_and_assets_are_compressed(client, encoding):
+    page = client.get("/", headers={"Accept-Encoding": encoding})
+    assert page.headers["Content-Encoding"] == encoding
+    css = client.get(asset_urls(client)[0], headers={"Accept-Encoding": encoding})
+    assert css.headers["Content-Encoding"] == encoding
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_inline_scripts_or_styles_that_the_policy_would_block(client, app):
+    from tests.test_apply import apply
+    for body in (page_text(client.get("/")), page_text(client.get("/apply")), page_text(apply(client, app))):
+        assert "<script>" not in body and " style=" not in body and "onclick" not in body
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_not_found_page_in_the_users_language(client, locale):
+    client.set_cookie("lang", locale)
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and shows(response, translated("Page not found", locale))
+
+
+def test_no_english_on_kazakh_and_russian_pages(client, app):
+    """Every visible sentence of the journey is translated (the brand in Latin letters excepted)."""
+    from tests.test_apply import apply
+    for locale in ("kk", "ru"):
+        client.set_cookie("lang", locale)
+        for body in (page_text(client.get("/")), page_text(client.get("/apply")), page_text(client.get("/status")),
+                     page_text(apply(app.test_client(), app, headers={"Cookie": f"lang={locale}"}))):
+            text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", body, flags=re.S)
+            english = re.findall(r"\b[A-Za-z]{4,}\b", text)
+            assert not english, (locale, english[:10])
+
+
+def test_schema_from_migrations_matches_the_models(app):
+    with app.app_context(), db.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert differences == []
+
+
+def test_reference_data_is_complete_and_reloading_keeps_ids(app):
+    with app.app_context():
+        before = dict(db.session.execute(sa.select(District.kato_code, District.id)).all())
+        assert db.session.scalar(sa.select(sa.func.count(Region.id))) == 20
+        assert len(before) == 228
+        load_all()
+        after = dict(db.session.execute(sa.select(District.kato_code, District.id)).all())
+        assert after == before
+        karasai = db.session.scalar(sa.select(District).where(District.kato_code == "195200000"))
+        assert (karasai.name_kk, karasai.name_ru, karasai.region.name_kk) == (
+            "Қарасай ауданы", "Карасайский район", "Алматы облысы")
+
+
+def test_mci_is_data_with_a_value_for_each_year(app):
+    from datetime import date
+    with app.app_context():
+        assert MciRate.on(date(2017, 6, 1)).amount == 2269
+        assert MciRate.on(date(2018, 6, 1)).amount == 2405
+        assert MciRate.on(date(2022, 3, 31)).amount == 3063
+        assert MciRate.on(date(2022, 4, 1)).amount == 3180
+        assert MciRate.on(date(2016, 12, 31)) is None
+
+
+def test_htmx_history_restore_gets_a_whole_page(client):
+    fragment = client.get("/apply/districts?region=1", headers={"HX-Request": "true"})
+    assert "<html" not in page_text(fragment)
+    restore = client.get("/apply/districts?region=1", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert restore.status_code == 302 and restore.location.endswith("/apply")
+    page = client.get("/status", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in page_text(page)
