@@ -25,7 +25,6 @@ run: compile-translations
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
 test: compile-translations
-	@$(BIN)/python tests/browser_check.py
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \

@@ -196,3 +196,49 @@ def translated(message: str, locale: str, **params) -> str:
 
 def page_text(response) -> str:
     return response.get_data(as_text=True)
+
+
+# ---- Browser tests: Debian's Chromium driven by Playwright, against a live server. ----
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+NO_CHROMIUM = f"""
+##########################################################################
+#  BROWSER TESTS SKIPPED: {CHROMIUM} not found.                      #
+#  Install it with `apt-get install -y chromium` (.ci/run does this).    #
+##########################################################################"""
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not os.path.exists(CHROMIUM) and any("browser" in getattr(r, "keywords", {})
+                                            for r in terminalreporter.stats.get("skipped", [])):
+        terminalreporter.write_line(NO_CHROMIUM, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app served on a free local port, in a thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
