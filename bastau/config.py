@@ -46,6 +46,7 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_MAX_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
         "BABEL_DEFAULT_LOCALE": "kk",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",  # stored times are UTC; people read Kazakhstan time
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         "LANGUAGES": ("kk", "ru"),
         "COMPRESS_MIMETYPES": [

@@ -1,7 +1,7 @@
 """Extensions, created unbound and attached to the app in create_app()."""
 from flask import request
 from flask_babel import Babel
-from flask_compress import Compress
+from flask_compress import Compress as _Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -18,6 +18,21 @@ metadata = MetaData(naming_convention={
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 })
+
+
+class Compress(_Compress):
+    """Flask-Compress leaves every non-2xx response uncompressed, but a form shown again with its
+    errors (422) is a page slow phones load often: compress client-error pages too."""
+
+    def after_request(self, response):
+        status = response.status_code
+        if not 400 <= status < 500:
+            return super().after_request(response)
+        response.status_code = 200
+        try:
+            return super().after_request(response)
+        finally:
+            response.status_code = status
 
 
 def client_address() -> str:

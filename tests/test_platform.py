@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from bastau.extensions import db
 from bastau.models import District, MciRate, Region
 from bastau.reference import load_all
-from tests.conftest import page_text, translated
+from tests.conftest import page_text, post_form, translated
 from tests.test_apply import shows
 
 
@@ -47,6 +47,16 @@ def test_pages_and_assets_are_compressed(client, encoding):
     assert page.headers["Content-Encoding"] == encoding
     css = client.get(asset_urls(client)[0], headers={"Accept-Encoding": encoding})
     assert css.headers["Content-Encoding"] == encoding
+    errors = post_form(client, "/apply", {"surname": "X"}, headers={"Accept-Encoding": encoding})
+    assert errors.status_code == 422 and errors.headers["Content-Encoding"] == encoding
+
+
+def test_assets_are_decodable_and_served_plain_to_old_clients(client):
+    import brotli
+    url = asset_urls(client)[0]
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.data.startswith(b"/*")
+    assert brotli.decompress(client.get(url, headers={"Accept-Encoding": "br"}).data) == plain.data
 
 
 def test_security_headers(client):
