@@ -63,7 +63,7 @@ def load() -> str:
                    users[Role.OPERATOR], Status.DEFENDED, users[Role.CENTRE_OFFICER])
         _apply(iin, surname, name, patronymic, born, sex, district, year, DEMO_ACCESS_CODE,
                users[Role.OPERATOR] if serial % 2 else None, status, users[Role.CENTRE_OFFICER])
-    return logins_text()
+    return f"Demo data: {len(USERS)} staff accounts and {len(APPLICANTS) + 1} applications in {district.name_kk}."
 
 
 def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, officer) -> None:

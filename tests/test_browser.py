@@ -134,6 +134,46 @@ def test_screenshots_of_the_journey(live_server, browser, locale, viewport):
     page.emulate_media(media="print")
     shoot("5-receipt-print")
     page.emulate_media(media="screen")
+    reference, code = page.inner_text("#reference"), page.inner_text("#access-code")
+    iin = page.locator(".receipt-codes dd.code").nth(1).inner_text()
     page.goto(live_server + "/status")
     shoot("6-status-lookup")
+    page.fill("#reference", reference)
+    page.fill("#iin", iin)
+    page.fill("#access_code", code)
+    page.click(f"text={translated('Show status', locale)}")
+    page.wait_for_url("**/status/view")
+    shoot("7-status")
+    context.close()
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_screenshots_of_the_operator_desk(live_server, browser, make_user, locale):
+    from bastau.models import Channel, Role
+    from tests.conftest import PASSWORD
+    operator = make_user(Role.OPERATOR, office=Channel.AKIMAT)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for viewport in sorted(VIEWPORTS):
+        context = browser.new_context(viewport=VIEWPORTS[viewport])
+        context.add_cookies([{"name": "lang", "value": locale, "url": live_server}])
+        page = context.new_page()
+        page.goto(live_server + "/staff/login")
+        page.screenshot(path=str(SHOTS / f"8-staff-login-{locale}-{viewport}.png"), full_page=True)
+        page.fill("#login", operator.username)
+        page.fill("#password", PASSWORD)
+        page.click("main button")
+        page.wait_for_url("**/staff/")
+        page.goto(live_server + "/apply")
+        page.screenshot(path=str(SHOTS / f"9-operator-form-{locale}-{viewport}.png"), full_page=True)
+        page.goto(live_server + "/staff/")
+        page.screenshot(path=str(SHOTS / f"10-operator-desk-{locale}-{viewport}.png"), full_page=True)
+        context.close()
+
+
+def test_every_journey_page_fits_a_320_pixel_phone(live_server, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 568})
+    page = context.new_page()
+    for path in ("/", "/apply", "/status", "/staff/login", "/finished"):
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     context.close()
