@@ -10,8 +10,19 @@ from .apply.services import NewApplication, new_submission_key, submit_applicati
 from .clock import today
 from .consent import CURRENT_VERSION
 from .extensions import db
-from .models import (Application, AuditEntry, Channel, District, Education, Region, Role, SocialStatus, Status,
-                     User, utcnow)
+from .models import (
+    Application,
+    AuditEntry,
+    Channel,
+    District,
+    Education,
+    Region,
+    Role,
+    SocialStatus,
+    Status,
+    User,
+    utcnow,
+)
 
 DEMO_DISTRICT = "195200000"  # Қарасай ауданы, Алматы облысы
 DEMO_REGION = "190000000"
@@ -85,9 +96,9 @@ def _apply(iin, surname, name, patronymic, born, sex, district, year, code, oper
 def logins_text() -> str:
     applications = db.session.scalars(sa.select(Application).where(
         Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
-    lines = ["", "Demo logins (password for all: %s), staff sign-in at /staff/login:" % DEMO_PASSWORD]
+    lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD}), staff sign-in at /staff/login:"]
     lines += [f"  {username:<11} {role.value}" for username, role, _name, _office in USERS]
     if applications:
-        lines.append("Demo status check at /status (access code %s %s):" % (DEMO_ACCESS_CODE[:4], DEMO_ACCESS_CODE[4:]))
+        lines.append(f"Demo status check at /status (access code {DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}):")
         lines += [f"  {a.reference}  IIN {a.iin}  ({a.full_name})" for a in applications]
     return "\n".join(lines)

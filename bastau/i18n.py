@@ -1,10 +1,9 @@
 """Kazakh by default, Russian on request; the choice is kept in a cookie."""
 from __future__ import annotations
 
-from babel.dates import format_date as _babel_format_date
 from flask import Blueprint, Flask, abort, current_app, redirect, request
-from flask_babel import format_decimal, get_locale
 from flask_babel import format_date as babel_format_date
+from flask_babel import format_decimal, get_locale
 
 from .urls import safe_next
 

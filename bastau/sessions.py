@@ -120,7 +120,8 @@ class ServerSessionInterface(SessionInterface):
     def _purge_expired(self, app, now) -> None:
         """Now and then, drop rows nobody can use any more (idle longer than the staff limit)."""
         if random.random() < 0.05:
-            cutoff = now - timedelta(minutes=max(app.config["STAFF_IDLE_MINUTES"], app.config["APPLICANT_IDLE_MINUTES"]))
+            longest = max(app.config["STAFF_IDLE_MINUTES"], app.config["APPLICANT_IDLE_MINUTES"])
+            cutoff = now - timedelta(minutes=longest)
             with db.engine.begin() as conn:
                 conn.execute(sa.delete(_table).where(_table.c.last_seen_at < cutoff))
 

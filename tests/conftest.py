@@ -16,9 +16,10 @@ from flask_migrate import upgrade
 from bastau import create_app, rules
 from bastau.clock import today
 from bastau.extensions import db, limiter
-from bastau.models import District, Region, Role, User
+from bastau.models import District, Role, User
 from bastau.reference import load_all
 
+pytest_plugins = ["tests.journey"]  # the `receipt` fixture
 PEOPLE_TABLES = ("audit_entry", "web_session", "application", "staff_user")
 PASSWORD = "correct horse 42"
 

@@ -6,39 +6,20 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from babel.dates import format_date
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from bastau.clock import today
 from bastau.models import Application, AuditEntry, Channel, District, Region, Status
-from tests.conftest import application_data, csrf_token, new_iin, page_text, post_form, translated
-
-RU = {"Accept-Language": "ru-RU,ru;q=0.9"}
-
-
-def shows(response, text: str) -> bool:
-    body = page_text(response)
-    return text in body or html.escape(text) in body
-
-
-def fill_in(client, data: dict, headers=None):
-    return post_form(client, "/apply", data, headers=headers or {})
-
-
-def apply(client, app, headers=None, **overrides):
-    """Fill in, confirm, send: the receipt page's response."""
-    response = fill_in(client, application_data(app, **overrides), headers)
-    assert response.status_code == 302 and response.location.endswith("/apply/check"), page_text(response)[:2000]
-    response = post_form(client, "/apply/submit", {}, page="/apply/check", headers=headers or {})
-    assert response.status_code == 302, page_text(response)[:2000]
-    return client.get(response.location, headers=headers or {})
-
-
-def receipt_details(response) -> tuple[str, str]:
-    body = page_text(response)
-    reference = re.search(r'id="reference">([^<]+)<', body).group(1)
-    code = re.search(r'id="access-code">([^<]+)<', body).group(1)
-    return reference, code
+from tests.conftest import (
+    application_data,
+    csrf_token,
+    new_iin,
+    page_text,
+    post_form,
+    translated,
+)
+from tests.journey import RU, apply, fill_in, receipt_details, shows
 
 
 def test_start_page_speaks_kazakh_by_default_and_russian_when_asked(client):

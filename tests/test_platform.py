@@ -12,7 +12,7 @@ from bastau.extensions import db
 from bastau.models import District, MciRate, Region
 from bastau.reference import load_all
 from tests.conftest import page_text, post_form, translated
-from tests.test_apply import shows
+from tests.journey import shows
 
 
 def asset_urls(client) -> list[str]:
@@ -67,7 +67,7 @@ def test_security_headers(client):
 
 
 def test_no_inline_scripts_or_styles_that_the_policy_would_block(client, app):
-    from tests.test_apply import apply
+    from tests.journey import apply
     for body in (page_text(client.get("/")), page_text(client.get("/apply")), page_text(apply(client, app))):
         assert "<script>" not in body and " style=" not in body and "onclick" not in body
 
@@ -81,7 +81,7 @@ def test_not_found_page_in_the_users_language(client, locale):
 
 def test_no_english_on_kazakh_and_russian_pages(client, app):
     """Every visible sentence of the journey is translated (the brand in Latin letters excepted)."""
-    from tests.test_apply import apply
+    from tests.journey import apply
     for locale in ("kk", "ru"):
         client.set_cookie("lang", locale)
         for body in (page_text(client.get("/")), page_text(client.get("/apply")), page_text(client.get("/status")),
@@ -123,7 +123,8 @@ def test_mci_is_data_with_a_value_for_each_year(app):
 def test_htmx_history_restore_gets_a_whole_page(client):
     fragment = client.get("/apply/districts?region=1", headers={"HX-Request": "true"})
     assert "<html" not in page_text(fragment)
-    restore = client.get("/apply/districts?region=1", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restoring = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    restore = client.get("/apply/districts?region=1", headers=restoring)
     assert restore.status_code == 302 and restore.location.endswith("/apply")
-    page = client.get("/status", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    page = client.get("/status", headers=restoring)
     assert "<html" in page_text(page)

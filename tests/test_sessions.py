@@ -7,8 +7,7 @@ import sqlalchemy as sa
 
 from bastau.models import WebSession, utcnow
 from tests.conftest import csrf_token, login, page_text, post_form
-from tests.test_apply import apply, receipt_details, shows
-from tests.test_status import look_up, receipt  # noqa: F401 (receipt is a fixture)
+from tests.journey import apply, look_up, receipt_details, shows
 
 
 def session_cookie(client) -> str:

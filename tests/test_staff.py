@@ -5,8 +5,16 @@ import pytest
 import sqlalchemy as sa
 
 from bastau.models import Application, AuditEntry, Channel, District, Role
-from tests.conftest import PASSWORD, application_data, csrf_token, login, page_text, post_form, translated
-from tests.test_apply import apply, receipt_details, shows
+from tests.conftest import (
+    PASSWORD,
+    application_data,
+    csrf_token,
+    login,
+    page_text,
+    post_form,
+    translated,
+)
+from tests.journey import apply, receipt_details, shows
 
 OTHER_DISTRICT = "615200000"  # Сайрам ауданы, Түркістан облысы (another region)
 

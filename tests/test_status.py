@@ -8,24 +8,10 @@ import sqlalchemy as sa
 
 from bastau.models import Application, AuditEntry, Status
 from tests.conftest import page_text, post_form, translated
-from tests.test_apply import RU, apply, receipt_details, shows
+from tests.journey import RU, look_up, shows
 
 NOT_FOUND = ("We could not find an application with these details. Check all three against your receipt "
              "and try again.")
-
-
-@pytest.fixture
-def receipt(app):
-    """An application sent from another terminal, and what its receipt says."""
-    terminal = app.test_client()
-    response = apply(terminal, app)
-    reference, code = receipt_details(response)
-    iin = re.search(r'<dd class="code">(\d{12})</dd>', page_text(response)).group(1)
-    return {"reference": reference, "iin": iin, "access_code": code}
-
-
-def look_up(client, details, headers=None):
-    return post_form(client, "/status", details, headers=headers or {})
 
 
 def test_the_right_details_open_the_status_and_its_history(client, receipt):
@@ -40,7 +26,8 @@ def test_the_right_details_open_the_status_and_its_history(client, receipt):
 
 def test_details_typed_loosely_still_work(client, receipt):
     loose = {"reference": receipt["reference"].lower().replace("-", " "),
-             "iin": receipt["iin"][:6] + " " + receipt["iin"][6:], "access_code": receipt["access_code"].replace(" ", "")}
+             "iin": receipt["iin"][:6] + " " + receipt["iin"][6:],
+             "access_code": receipt["access_code"].replace(" ", "")}
     assert look_up(client, loose).status_code == 302
 
 

@@ -5,7 +5,14 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import rules
@@ -21,6 +28,7 @@ IIN_MESSAGES = {
     "date": _l("The first six digits of the IIN must be a real date of birth (YYMMDD)."),
     "checksum": _l("This IIN is not correct: a digit is probably mistyped. Check it against your ID card."),
 }
+NO_CONSENT = _l("Without your consent we cannot accept the application.")
 NAME_MESSAGE = _l("Use Kazakh or Russian letters; a hyphen or an apostrophe may join parts.")
 
 SOCIAL_STATUS_LABELS = {
@@ -74,7 +82,7 @@ class ApplicationForm(FlaskForm):
                                   render_kw={"rows": 2, "maxlength": 300})
     channel = RadioField(_l("Where are you applying?"), choices=_choices(CHANNEL_LABELS), validate_choice=False)
     consent = BooleanField(_l("I agree to the processing of my personal data as written above."),
-                           validators=[DataRequired(message=_l("Without your consent we cannot accept the application."))])
+                           validators=[DataRequired(message=NO_CONSENT)])
 
     def __init__(self, *args, fixed_district: District | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +177,8 @@ def district_choices(region_id) -> list[SelectChoice]:
     if not _is_id(region_id):
         return [NO_CHOICE]
     districts = db.session.scalars(sa.select(District).where(District.region_id == int(region_id))).all()
-    return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in sorted(districts, key=lambda d: alphabetical(d.name))]
+    districts = sorted(districts, key=lambda d: alphabetical(d.name))
+    return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in districts]
 
 
 def describe_birth(facts: rules.IINFacts) -> dict:

@@ -1,7 +1,15 @@
 """The applicant's journey: form, check your answers, confirmation with receipt."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -13,8 +21,14 @@ from ..extensions import db, htmx, limiter
 from ..models import Application, Channel, Role, utcnow
 from ..web import current_operator, render_page, role_required
 from .forms import IIN_MESSAGES, ApplicationForm, describe_birth
-from .services import (DuplicateApplication, NewApplication, format_access_code, new_access_code,
-                       new_submission_key, submit_application)
+from .services import (
+    DuplicateApplication,
+    NewApplication,
+    format_access_code,
+    new_access_code,
+    new_submission_key,
+    submit_application,
+)
 
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 DRAFT, RECEIPT = "apply_draft", "apply_receipt"
@@ -72,8 +86,8 @@ def form():
     return redirect(url_for(".check"))
 
 
-form.on_csrf_error = lambda: _render_form(_form(), status=400,
-                                          notice=_l("For your safety the page was renewed. Check your answers and press Continue again."))
+RENEWED = _l("For your safety the page was renewed. Check your answers and press Continue again.")
+form.on_csrf_error = lambda: _render_form(_form(), status=400, notice=RENEWED)
 
 
 @bp.get("/districts")

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Application, AuditEntry, Status, User, utcnow
+from ..models import Application, AuditEntry, Status, User
 
 # The access code is short (people type it from a paper receipt) and guarded by rate limits;
 # a moderate hash keeps a leaked table from giving the codes away without slowing look-ups down.

@@ -8,10 +8,10 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from .. import rules
+from ..apply.services import find_application
 from ..extensions import db, limiter
 from ..labels import NEXT_STEPS, STATUS_LABELS
 from ..models import Application
-from ..apply.services import find_application
 from ..web import render_page
 
 bp = Blueprint("status", __name__, url_prefix="/status")

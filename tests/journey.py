@@ -1,0 +1,50 @@
+"""Helpers that walk the applicant's journey the way a browser does."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.conftest import application_data, page_text, post_form
+
+RU = {"Accept-Language": "ru-RU,ru;q=0.9"}
+
+
+def shows(response, text: str) -> bool:
+    body = page_text(response)
+    return text in body or html.escape(text) in body
+
+
+def fill_in(client, data: dict, headers=None):
+    return post_form(client, "/apply", data, headers=headers or {})
+
+
+def apply(client, app, headers=None, **overrides):
+    """Fill in, confirm, send: the receipt page's response."""
+    response = fill_in(client, application_data(app, **overrides), headers)
+    assert response.status_code == 302 and response.location.endswith("/apply/check"), page_text(response)[:2000]
+    response = post_form(client, "/apply/submit", {}, page="/apply/check", headers=headers or {})
+    assert response.status_code == 302, page_text(response)[:2000]
+    return client.get(response.location, headers=headers or {})
+
+
+def receipt_details(response) -> tuple[str, str]:
+    body = page_text(response)
+    reference = re.search(r'id="reference">([^<]+)<', body).group(1)
+    code = re.search(r'id="access-code">([^<]+)<', body).group(1)
+    return reference, code
+
+
+@pytest.fixture
+def receipt(app):
+    """An application sent from another terminal, and what its receipt says."""
+    terminal = app.test_client()
+    response = apply(terminal, app)
+    reference, code = receipt_details(response)
+    iin = re.search(r'<dd class="code">(\d{12})</dd>', page_text(response)).group(1)
+    return {"reference": reference, "iin": iin, "access_code": code}
+
+
+def look_up(client, details, headers=None):
+    return post_form(client, "/status", details, headers=headers or {})
