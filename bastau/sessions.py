@@ -61,6 +61,8 @@ class ServerSessionInterface(SessionInterface):
 
     def open_session(self, app, request):
         key = request.cookies.get(self.get_cookie_name(app))
+        if request.path.startswith("/static/"):  # assets need no session: spare the database a look-up
+            key = None
         if not key or len(key) > 100:
             return ServerSession()
         with db.engine.connect() as conn:

@@ -1,6 +1,7 @@
 """Shared terminals: Finish ends the session for good, idle sessions end, nothing personal is cached."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -100,3 +101,12 @@ def test_logout_ends_the_staff_session_for_real(client, app, make_user):
 def test_finish_button_is_shown_only_when_there_is_something_to_clear(client, app):
     assert "/finish" not in page_text(client.get("/"))
     assert shows(apply(client, app), "/finish")
+
+
+def test_static_files_neither_read_nor_touch_the_session(client, app, store):
+    css = re.search(r'href="(/static/[^"]+\.css)"', page_text(apply(client, app))).group(1)
+    seen = store.scalar(sa.select(WebSession.last_seen_at))
+    store.execute(sa.update(WebSession).values(last_seen_at=seen - timedelta(minutes=2)))
+    response = client.get(css)
+    assert "Set-Cookie" not in response.headers
+    assert store.scalar(sa.select(WebSession.last_seen_at)) == seen - timedelta(minutes=2)
