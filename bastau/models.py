@@ -172,6 +172,9 @@ class Application(db.Model):
     history: Mapped[list[AuditEntry]] = relationship(
         back_populates="application", order_by="AuditEntry.id", viewonly=True)
 
+    test_sittings: Mapped[list[TestSitting]] = relationship(
+        back_populates="application", order_by="TestSitting.id", viewonly=True)
+
     __table_args__ = (
         # One active application per IIN per programme year, enforced by the database itself.
         sa.Index("uq_application_active_iin_year", "iin", "programme_year", unique=True,
@@ -220,8 +223,9 @@ class AuditEntry(db.Model):
     to_status: Mapped[Status | None] = mapped_column(_enum(Status))
     reason: Mapped[str | None] = mapped_column(sa.String(40))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     application: Mapped[Application | None] = relationship(back_populates="history")
 
 
@@ -233,3 +237,125 @@ class WebSession(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ProgrammeYear(db.Model):
+    """Settings that the programme fixes per year (the test's pass mark; later the yearly plans)."""
+    __tablename__ = "programme_year"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    pass_mark: Mapped[int]  # points needed to pass the entrepreneurial-potential test
+
+
+class Decision(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class ApplicantList(db.Model):
+    """A numbered list of confirmed applicants that the employment centre sends to the chamber.
+
+    A sent list is frozen: a change makes a new version with the same number; versions stay.
+    """
+    __tablename__ = "applicant_list"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
+    programme_year: Mapped[int]
+    number: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
+    is_current: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    change_note: Mapped[str | None] = mapped_column(sa.String(300))
+
+    district: Mapped[District] = relationship()
+    created_by: Mapped[User] = relationship()
+    entries: Mapped[list[ListEntry]] = relationship(back_populates="list", order_by="ListEntry.id",
+                                                    cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.UniqueConstraint("district_id", "programme_year", "number", "version", name="uq_applicant_list_version"),
+        sa.Index("ix_applicant_list_district_current", "district_id", "is_current", "created_at"),
+    )
+
+    @property
+    def title(self) -> str:
+        return f"№{self.number}/{self.programme_year}"
+
+
+class ListEntry(db.Model):
+    """One applicant on one version of a list, with the chamber's decision about them."""
+    __tablename__ = "list_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(sa.ForeignKey("applicant_list.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    decision: Mapped[Decision] = mapped_column(_enum(Decision), default=Decision.PENDING)
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    list: Mapped[ApplicantList] = relationship(back_populates="entries")
+    application: Mapped[Application] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("list_id", "application_id", name="uq_list_entry_application"),)
+
+
+class TestQuestion(db.Model):
+    """A multiple-choice question of the entrepreneurial-potential test, in both languages."""
+    __tablename__ = "test_question"
+    __test__ = False  # not a pytest class
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text_kk: Mapped[str] = mapped_column(sa.Text)
+    text_ru: Mapped[str] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    options: Mapped[list[TestOption]] = relationship(back_populates="question", order_by="TestOption.position",
+                                                     cascade="all, delete-orphan")
+
+    @property
+    def text(self) -> str:
+        return self.text_ru if str(get_locale()) == "ru" else self.text_kk
+
+
+class TestOption(db.Model):
+    __tablename__ = "test_option"
+    __test__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("test_question.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text_kk: Mapped[str] = mapped_column(sa.Text)
+    text_ru: Mapped[str] = mapped_column(sa.Text)
+    points: Mapped[int] = mapped_column(default=0)
+    question: Mapped[TestQuestion] = relationship(back_populates="options")
+
+    @property
+    def text(self) -> str:
+        return self.text_ru if str(get_locale()) == "ru" else self.text_kk
+
+
+class TestMethod(str, enum.Enum):
+    TERMINAL = "terminal"  # taken at a terminal in a session supervised by chamber staff
+    PAPER = "paper"        # a paper test whose score staff enter
+
+
+class TestSitting(db.Model):
+    """One applicant's test: opened by chamber staff (with a one-time code for the terminal), then scored."""
+    __tablename__ = "test_sitting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    method: Mapped[TestMethod] = mapped_column(_enum(TestMethod))
+    code_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    opened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    score: Mapped[int | None]
+    max_score: Mapped[int | None]
+    pass_mark: Mapped[int | None]
+    passed: Mapped[bool | None]
+    answers: Mapped[str | None] = mapped_column(sa.Text)  # JSON {question_id: option_id}
+
+    application: Mapped[Application] = relationship(back_populates="test_sittings")
+    opened_by: Mapped[User] = relationship()

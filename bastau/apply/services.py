@@ -12,7 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import Application, AuditEntry, Status, User
+from .. import audit
+from ..models import Application, Status, User
 
 # The access code is short (people type it from a paper receipt) and guarded by rate limits;
 # a moderate hash keeps a leaked table from giving the codes away without slowing look-ups down.
@@ -89,9 +90,7 @@ def submit_application(new: NewApplication, access_code: str, entered_by: User |
     application = Application(**new.__dict__, status=Status.SUBMITTED, entered_by=entered_by,
                               access_code_hash=generate_password_hash(access_code, method=CODE_HASH_METHOD))
     db.session.add(application)
-    db.session.add(AuditEntry(application=application, action="submitted", to_status=Status.SUBMITTED,
-                              actor=entered_by, actor_role=entered_by.role.value if entered_by else None,
-                              reason=new.channel))
+    audit.record("submitted", entered_by, application, to_status=Status.SUBMITTED, reason=new.channel)
     try:
         db.session.commit()
     except IntegrityError:

@@ -1,0 +1,26 @@
+"""The audit log: one entry for every decision about a person. Entries are only ever added."""
+from __future__ import annotations
+
+from .extensions import db
+from .models import Application, AuditEntry, Status, User
+
+
+def record(action: str, actor: User | None, application: Application | None = None, *,
+           from_status: Status | None = None, to_status: Status | None = None,
+           reason: str | None = None, note: str | None = None, subject_user: User | None = None) -> AuditEntry:
+    """Add an entry to the session; the caller's transaction commits it with the decision itself."""
+    entry = AuditEntry(action=action, actor=actor, actor_role=actor.role.value if actor else None,
+                       application=application, from_status=from_status, to_status=to_status,
+                       reason=reason, note=note or None,
+                       subject_user_id=subject_user.id if subject_user else None)
+    db.session.add(entry)
+    return entry
+
+
+def move(application: Application, target: Status, actor: User | None, action: str,
+         reason: str | None = None, note: str | None = None) -> AuditEntry:
+    """Change an application's status and log who, when, from what, to what and why."""
+    entry = record(action, actor, application, from_status=application.status, to_status=target,
+                   reason=reason, note=note)
+    application.status = target
+    return entry

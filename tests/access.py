@@ -1,0 +1,18 @@
+"""The access table's building blocks: each area's routes are listed in tests/access_<area>.py."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to call a staff route for the objects of one area ("own" or "other") of the `world` fixture.
+
+    url: world[area] -> path, where world[area] has "application_id", "list_id", "user_id", "district_id".
+    area_bound: the route is about one object, so staff of another area must get 404 (or 403).
+    """
+    method: str
+    url: Callable[[dict], str]
+    area_bound: bool = True
+    data: dict = field(default_factory=dict)
