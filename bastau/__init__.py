@@ -47,9 +47,11 @@ def register_blueprints(app: Flask) -> None:
     from .centre.routes import bp as centre_bp
     from .chamber.routes import bp as chamber_bp
     from .home.routes import bp as home_bp
+    from .lists.routes import bp as lists_bp
     from .potential.routes import bp as potential_bp
     from .staff.routes import bp as staff_bp
     from .status.routes import bp as status_bp
 
-    for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, potential_bp):
+    for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
+               potential_bp):
         app.register_blueprint(bp)

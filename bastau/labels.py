@@ -1,7 +1,7 @@
 """Words for stored codes, in the page's language."""
 from flask_babel import lazy_gettext as _l
 
-from .models import Role, Status
+from .models import Decision, Role, Status
 
 STATUS_LABELS = {
     Status.SUBMITTED: _l("Application received"),
@@ -42,3 +42,46 @@ ROLE_LABELS = {
     Role.REGIONAL_ADMIN: _l("Regional administrator"),
     Role.NATIONAL_ADMIN: _l("National administrator"),
 }
+
+NOT_TARGET_GROUP_REASON_LABELS = {
+    "employed": _l("Has a job (not unemployed or self-employed)"),
+    "not_resident": _l("Does not live in this district"),
+    "not_citizen": _l("Not a citizen of Kazakhstan"),
+    "under_age": _l("Younger than 18"),
+    "did_not_come": _l("Did not come to confirm the details"),
+    "other": _l("Other reason"),
+}
+
+RETURN_REASON_LABELS = {
+    "incomplete_data": _l("Details incomplete or wrong"),
+    "not_reachable": _l("Could not be reached"),
+    "duplicate": _l("Already on another list"),
+    "not_target_group": _l("Doubt about the target group"),
+    "other": _l("Other reason"),
+}
+
+DECISION_LABELS = {
+    Decision.PENDING: _l("Waiting for the chamber"),
+    Decision.APPROVED: _l("Approved"),
+    Decision.RETURNED: _l("Returned to the employment centre"),
+}
+
+LIST_STATE_LABELS = {
+    "sent": _l("Sent, not reviewed yet"),
+    "in_review": _l("Being reviewed"),
+    "reviewed": _l("Reviewed"),
+}
+
+ACTION_LABELS = {
+    "submitted": _l("Application received"),
+    "target_group_confirmed": _l("Target group confirmed"),
+    "target_group_rejected": _l("Not in the target group"),
+    "sent_to_chamber": _l("Sent to the chamber on a list"),
+    "removed_from_list": _l("Taken off a list"),
+    "list_approved": _l("Approved by the chamber"),
+    "returned_to_centre": _l("Returned to the employment centre"),
+    "test_result": _l("Test result recorded"),
+    "status_changed": _l("Status changed"),
+}
+
+ALL_REASON_LABELS = {**RETURN_REASON_LABELS, **NOT_TARGET_GROUP_REASON_LABELS}

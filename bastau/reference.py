@@ -56,4 +56,28 @@ def load_mci(path=DATA / "mci.csv") -> int:
 def load_all() -> str:
     regions, districts = load_districts()
     rates = load_mci()
-    return f"{regions} regions, {districts} districts, {rates} MCI values"
+    questions = load_questions()
+    return f"{regions} regions, {districts} districts, {rates} MCI values, {questions} test questions added"
+
+
+def load_questions(path=DATA / "test_questions.json") -> int:
+    """The starter bank of the entrepreneurial-potential test, inserted only into an empty bank:
+    once administrators have edited the questions, the bank is theirs and a reload leaves it alone."""
+    import json
+
+    from . import rules
+    from .models import TestOption, TestQuestion
+
+    if db.session.scalar(sa.select(TestQuestion.id).limit(1)) is not None:
+        return 0
+    with open(path, encoding="utf-8") as handle:
+        questions = json.load(handle)["questions"]
+    for position, item in enumerate(questions, start=1):
+        if not rules.question_is_complete(option["points"] for option in item["options"]):
+            raise ValueError(f"test question {position} needs 2-4 options, one of them with points")
+        question = TestQuestion(position=position, text_kk=item["text_kk"].strip(), text_ru=item["text_ru"].strip())
+        question.options = [TestOption(position=n, text_kk=o["text_kk"].strip(), text_ru=o["text_ru"].strip(),
+                                       points=int(o["points"])) for n, o in enumerate(item["options"], start=1)]
+        db.session.add(question)
+    db.session.commit()
+    return len(questions)

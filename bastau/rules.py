@@ -165,3 +165,58 @@ def compose_iin(birth_date: date, sex: str, serial: int) -> str:
         if check is not None:
             return f"{first}{check}"
         serial += 1
+
+
+# ---- The entrepreneurial-potential test (after the chamber approves the list) ----
+
+from collections.abc import Iterable  # noqa: E402  (kept with the rules that use it)
+
+PASS_SHARE_PERCENT = 60     # without a pass mark set for the year, 60% of the maximum passes
+MIN_TEST_OPTIONS = 2        # a multiple-choice question needs at least two answers to choose from
+MAX_TEST_OPTIONS = 4
+MAX_OPTION_POINTS = 10
+TEST_CODE_DIGITS = 6
+
+
+def max_test_score(option_points: Iterable[Iterable[int]]) -> int:
+    """The most a test can give: the best answer of every question (one list of points per question)."""
+    return sum(max(points, default=0) for points in option_points)
+
+
+def test_score(chosen_points: Iterable[int]) -> int:
+    """An applicant's score: the sum of the points of the answers they chose."""
+    return sum(chosen_points)
+
+
+def default_pass_mark(max_score: int) -> int:
+    """Where the year has no pass mark of its own: 60% of the maximum, rounded up to a whole point."""
+    return -(-max_score * PASS_SHARE_PERCENT // 100)
+
+
+def pass_mark_is_valid(pass_mark: int, max_score: int) -> bool:
+    """A pass mark is a whole number of points from 0 to the maximum score."""
+    return 0 <= pass_mark <= max_score
+
+
+def test_passed(score: int, pass_mark: int) -> bool:
+    """The test is passed with a score at or above the year's pass mark."""
+    return score >= pass_mark
+
+
+def question_is_complete(option_points: Iterable[int]) -> bool:
+    """A question can be asked when it has 2 to 4 answers and at least one of them earns points."""
+    points = list(option_points)
+    return MIN_TEST_OPTIONS <= len(points) <= MAX_TEST_OPTIONS and any(p > 0 for p in points)
+
+
+def normalise_test_code(raw: str) -> str:
+    """People type the six-digit code from the chamber's screen with spaces or dashes; only digits count."""
+    return re.sub(r"[\s\-]", "", raw or "")
+
+
+def test_code_is_well_formed(code: str) -> bool:
+    return len(code) == TEST_CODE_DIGITS and code.isascii() and code.isdigit()
+
+
+# Named like the programme's words, not like tests: pytest must not collect them when imported.
+test_score.__test__ = test_passed.__test__ = test_code_is_well_formed.__test__ = False

@@ -10,10 +10,10 @@ from .extensions import htmx
 from .models import Role
 
 
-def render_page(page: str, fragment: str | None = None, status: int = 200, **context):
+def render_page(template_name: str, fragment: str | None = None, status: int = 200, **context):
     """The fragment when htmx asked for it (and is not restoring history), else the whole page."""
     wants_fragment = fragment and htmx and not htmx.history_restore_request
-    response = make_response(render_template(fragment if wants_fragment else page, **context), status)
+    response = make_response(render_template(fragment if wants_fragment else template_name, **context), status)
     response.vary.add("HX-Request")
     return response
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import audit
 from ..database import begin_write
 from ..extensions import db
-from .. import audit
 from ..models import Application, Status, User
 
 # The access code is short (people type it from a paper receipt) and guarded by rate limits;

@@ -1,4 +1,167 @@
 """Employment centre: the queue of applications, target-group decisions, lists sent to the chamber."""
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..access import applications_for
+from ..apply.forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
+from ..clock import kz_midnight_utc
+from ..extensions import db, htmx
+from ..labels import LIST_STATE_LABELS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..lists import services as lists
+from ..models import ApplicantList, Application, Role
+from ..urls import safe_next
+from ..web import render_page, role_required
+from .forms import SORTS, QueueFilter, RejectForm
+from .services import decide_target_group, queue_counts
 
 bp = Blueprint("centre", __name__, url_prefix="/centre")
+PAGE_SIZE = 50
+OFFICER = (Role.CENTRE_OFFICER,)
+LIST_MESSAGES = {
+    "empty": _l("There is nobody to send: confirm applicants first."),
+    "not_current": _l("This version was replaced by a newer one; open the newest."),
+    "no_change": _l("Nothing was changed: tick names to take off or to add."),
+}
+
+
+def filtered_queue(user, filters: QueueFilter) -> sa.Select:
+    """The officer's applications narrowed by the filters; the area check is in applications_for."""
+    query = applications_for(user)
+    if filters.status.data:
+        query = query.where(Application.status == filters.status.data)
+    if filters.source.data:
+        query = query.where(Application.channel == filters.source.data)
+    if filters.social_status.data:
+        query = query.where(Application.social_status == filters.social_status.data)
+    if filters.date_from.data:
+        query = query.where(Application.created_at >= kz_midnight_utc(filters.date_from.data))
+    if filters.date_to.data:
+        query = query.where(Application.created_at < kz_midnight_utc(filters.date_to.data + timedelta(days=1)))
+    text = filters.q.data
+    if text:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and len(digits) == len(text.replace(" ", "")):
+            query = query.where(Application.iin.startswith(digits))
+        else:
+            pattern = f"%{text.lower()}%"
+            full_name = sa.func.lower(Application.surname + " " + Application.first_name)
+            query = query.where(sa.or_(full_name.like(pattern), sa.func.lower(Application.surname).like(pattern)))
+    order = {"oldest": (Application.created_at, Application.id),
+             "surname": (Application.surname, Application.first_name, Application.id)}.get(
+        filters.sort.data, (Application.created_at.desc(), Application.id.desc()))
+    return query.order_by(*order)
+
+
+def _queue_page(args, message: str | None = None, status: int = 200):
+    filters = QueueFilter(args)
+    filters.validate()
+    page = filters.page.data or 1
+    query = filtered_queue(current_user, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    applications = db.session.scalars(query.options(sa.orm.selectinload(Application.district))
+                                      .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_page("centre/queue.html", "centre/_queue.html", status=status, filters=filters,
+                       applications=applications, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                       counts=queue_counts(current_user), reject=RejectForm(), message=message,
+                       is_error=status != 200, args=args.to_dict(), back=urlencode(list(args.items(multi=True))),
+                       labels=STATUS_LABELS, channels=CHANNEL_LABELS, social=SOCIAL_STATUS_LABELS, sorts=SORTS)
+
+
+@bp.get("/")
+@role_required(*OFFICER)
+def queue():
+    return _queue_page(request.args)
+
+
+@bp.post("/decide")
+@role_required(*OFFICER)
+def decide():
+    """Confirm or reject the ticked applications (one or hundreds) in one go."""
+    ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+    confirm = request.form.get("action") == "confirm"
+    form = RejectForm()
+    if not ids:
+        return _after_decision(_l("Tick at least one applicant."), 422)
+    if not confirm and form.reason.data not in NOT_TARGET_GROUP_REASON_LABELS:
+        return _after_decision(_l("Choose the reason for the rejection."), 422)
+    outcome = decide_target_group(current_user, ids, confirm, form.reason.data, form.note.data)
+    if confirm:
+        message = ngettext("%(num)d applicant confirmed as target group.",
+                           "%(num)d applicants confirmed as target group.", len(outcome.moved))
+    else:
+        message = ngettext("%(num)d applicant marked as not in the target group.",
+                           "%(num)d applicants marked as not in the target group.", len(outcome.moved))
+    if outcome.skipped:
+        message += " " + ngettext("%(num)d was left as it was: its status had already changed.",
+                                  "%(num)d were left as they were: their status had already changed.",
+                                  len(outcome.skipped))
+    return _after_decision(message)
+
+
+def _after_decision(message, status: int = 200):
+    """htmx gets the refreshed queue at once; a plain form goes back to the same filtered page."""
+    back = request.form.get("back", "")[:1000]
+    target = safe_next(request.form.get("next"), "")
+    if target:  # decided from the application's own page: go back there
+        flash(str(message))
+        return redirect(target)
+    if htmx:
+        return _queue_page(MultiDict(parse_qsl(back)), message, status)
+    flash(str(message))
+    return redirect(url_for(".queue") + ("?" + back if back else ""))
+
+
+@bp.get("/lists")
+@role_required(*OFFICER)
+def list_index():
+    sent = db.session.scalars(lists.lists_for(current_user).where(ApplicantList.is_current)
+                              .order_by(ApplicantList.programme_year.desc(), ApplicantList.number.desc())).all()
+    ready = db.session.scalar(sa.select(sa.func.count()).select_from(lists.ready_to_send(current_user).subquery()))
+    return render_page("centre/lists.html", lists=sent, states=lists.states_of([s.id for s in sent]),
+                       ready=ready, state_labels=LIST_STATE_LABELS)
+
+
+@bp.route("/lists/new", methods=["GET", "POST"])
+@role_required(*OFFICER)
+def new_list():
+    """Preview who goes on the list, then send it: it gets the next number and is frozen."""
+    candidates = db.session.scalars(lists.ready_to_send(current_user)).all()
+    if request.method == "POST":
+        chosen = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+        try:
+            sent = lists.send_list(current_user, chosen)
+        except lists.ListError as error:
+            return render_page("centre/new_list.html", candidates=candidates, error=LIST_MESSAGES[error.code],
+                               status=422)
+        return redirect(url_for("lists.view", list_id=sent.id))
+    return render_page("centre/new_list.html", candidates=candidates)
+
+
+@bp.route("/lists/<int:list_id>/revise", methods=["GET", "POST"])
+@role_required(*OFFICER)
+def revise(list_id: int):
+    """Change a sent list: this makes a new version; the old one stays as it was."""
+    sent = db.session.scalar(lists.lists_for(current_user).where(ApplicantList.id == list_id))
+    if sent is None:
+        abort(404)
+    candidates = db.session.scalars(lists.ready_to_send(current_user)).all()
+    if request.method == "POST":
+        remove = [int(i) for i in request.form.getlist("remove") if i.isdigit()]
+        add = [int(i) for i in request.form.getlist("add") if i.isdigit()]
+        try:
+            revised = lists.revise_list(current_user, sent, remove, add, request.form.get("note"))
+        except lists.ListError as error:
+            return render_page("centre/revise.html", sent=sent, candidates=candidates,
+                               error=LIST_MESSAGES[error.code], status=422)
+        return redirect(url_for("lists.view", list_id=revised.id))
+    return render_page("centre/revise.html", sent=sent, candidates=candidates)
+

@@ -1,8 +1,6 @@
 """Staff sign-in and the front-desk operator's pages (assisted applications)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -14,10 +12,11 @@ from wtforms.validators import DataRequired
 from .. import rules
 from ..access import applications_for
 from ..apply.services import earlier_applications
-from ..clock import KZ, today
+from ..clock import kz_midnight_utc, today
 from ..extensions import db, limiter, login_manager
-from ..labels import ROLE_LABELS, STATUS_LABELS
-from ..models import Application, Role, User
+from ..centre.forms import RejectForm
+from ..labels import ACTION_LABELS, ALL_REASON_LABELS, ROLE_LABELS, STATUS_LABELS
+from ..models import Application, Role, Status, User
 from ..urls import safe_next
 from ..web import render_page, role_required
 
@@ -30,6 +29,20 @@ login_manager.session_protection = None  # server-side sessions already end for 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+OPEN_WITH_TEMPORARY_PASSWORD = {"accounts.change_password", "staff.logout", "assets.serve", "i18n.switch"}
+
+
+@bp.before_app_request
+def require_own_password():
+    """A temporary password (new account, reset by an administrator) opens only the page that changes it."""
+    endpoint = request.endpoint
+    if not endpoint or endpoint in OPEN_WITH_TEMPORARY_PASSWORD or endpoint.startswith("home."):
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 class LoginForm(FlaskForm):
@@ -75,17 +88,22 @@ def logout():
 def home():
     """The operator's desk: start an application, and what was entered today."""
     if current_user.role != Role.OPERATOR:
-        return render_page("staff/home.html", applications=[], roles=ROLE_LABELS)
+        return render_page("staff/home.html", applications=[], roles=ROLE_LABELS,
+                           waiting=_waiting_counts(current_user))
     entered = db.session.scalars(
         applications_for(current_user).where(Application.entered_by_id == current_user.id,
-                                             Application.created_at >= _start_of_today_utc())
+                                             Application.created_at >= kz_midnight_utc(today()))
         .order_by(Application.id.desc()).limit(100)).all()
     return render_page("staff/home.html", applications=entered, roles=ROLE_LABELS, labels=STATUS_LABELS)
 
 
-def _start_of_today_utc() -> datetime:
-    """Midnight in Kazakhstan, as the naive UTC time the database keeps."""
-    return datetime.combine(today(), time.min, KZ).astimezone(timezone.utc).replace(tzinfo=None)
+def _waiting_counts(user: User) -> dict[str, int]:
+    """What waits for this person's decision, for the links on their desk."""
+    if user.role == Role.CENTRE_OFFICER:
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(
+            applications_for(user).where(Application.status == Status.SUBMITTED).subquery()))
+        return {"submitted": count}
+    return {}
 
 
 @bp.get("/applications/<int:application_id>")
@@ -95,4 +113,5 @@ def application(application_id: int):
     if found is None:
         abort(404)
     return render_page("staff/application.html", application=found, earlier=earlier_applications(found),
-                       labels=STATUS_LABELS, roles=ROLE_LABELS)
+                       labels=STATUS_LABELS, roles=ROLE_LABELS, actions=ACTION_LABELS, reasons=ALL_REASON_LABELS,
+                       reject=RejectForm(), Status=Status)

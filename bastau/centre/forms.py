@@ -1,0 +1,53 @@
+"""Forms of the employment centre's pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Form,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, NumberRange, Optional
+
+from ..apply.forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
+from ..labels import NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..models import Status
+
+QUEUE_STATUSES = (Status.SUBMITTED, Status.TARGET_GROUP_CONFIRMED, Status.NOT_TARGET_GROUP, Status.LIST_APPROVED)
+SORTS = {
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+    "surname": _l("By surname"),
+}
+ALL = SelectChoice("", _l("All"))
+
+
+def _options(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(getattr(key, "value", key), label) for key, label in labels.items()]
+
+
+class QueueFilter(Form):
+    """The queue's filters, read from the query string (a GET form: bookmarkable, no CSRF needed)."""
+    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in QUEUE_STATUSES] + [ALL],
+                         default=Status.SUBMITTED.value, validate_choice=False)
+    q = StringField(_l("Name or IIN"), validators=[Optional(), Length(max=60)], filters=[lambda s: (s or "").strip()])
+    source = SelectField(_l("Applied at"), choices=[ALL] + _options(CHANNEL_LABELS),
+                         default="", validate_choice=False)
+    social_status = SelectField(_l("Social status"), default="", validate_choice=False,
+                                choices=[ALL] + _options(SOCIAL_STATUS_LABELS))
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    sort = SelectField(_l("Order"), choices=_options(SORTS), default="newest", validate_choice=False)
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+
+
+class RejectForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=[SelectChoice("", "—")] + _options(NOT_TARGET_GROUP_REASON_LABELS),
+                         validate_choice=False)
+    note = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=300)],
+                         render_kw={"rows": 2, "maxlength": 300})

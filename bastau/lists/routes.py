@@ -1,0 +1,78 @@
+"""One list, as the employment centre, the chamber and administrators see it: view, print, export, changes."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..labels import (
+    DECISION_LABELS,
+    LIST_STATE_LABELS,
+    RETURN_REASON_LABELS,
+    ROLE_LABELS,
+)
+from ..models import ApplicantList, Decision, Role
+from ..web import render_page, role_required
+from . import export
+from . import services as lists
+
+bp = Blueprint("lists", __name__, url_prefix="/lists")
+READERS = (Role.CENTRE_OFFICER, Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
+
+
+def _list_or_404(list_id: int) -> ApplicantList:
+    found = db.session.scalar(lists.lists_for(current_user).where(ApplicantList.id == list_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+def list_page(sent: ApplicantList, status: int = 200, **context):
+    """The list with its state, versions and (for the chamber) the review controls."""
+    return render_page("lists/view.html", sent=sent, state=lists.state_of(sent), versions=lists.versions(sent),
+                       decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, state_labels=LIST_STATE_LABELS,
+                       roles=ROLE_LABELS, Decision=Decision, status=status, **context)
+
+
+@bp.get("/<int:list_id>")
+@role_required(*READERS)
+def view(list_id: int):
+    return list_page(_list_or_404(list_id))
+
+
+@bp.get("/<int:list_id>.xlsx")
+@role_required(*READERS)
+def xlsx(list_id: int):
+    sent = _list_or_404(list_id)
+    return _download(export.as_xlsx(sent), sent, "xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/<int:list_id>.csv")
+@role_required(*READERS)
+def csv(list_id: int):
+    sent = _list_or_404(list_id)
+    return _download(export.as_csv(sent), sent, "csv", "text/csv; charset=utf-8")
+
+
+def _download(body: bytes, sent: ApplicantList, extension: str, mimetype: str) -> Response:
+    name = f"bastau-list-{sent.district.kato_code}-{sent.programme_year}-{sent.number}-v{sent.version}.{extension}"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<int:list_id>/changes")
+@role_required(*READERS)
+def changes(list_id: int):
+    """What changed between this version and the one before it (or the one chosen)."""
+    newer = _list_or_404(list_id)
+    all_versions = lists.versions(newer)
+    older_id = request.args.get("from", type=int)
+    older = next((v for v in all_versions if v.id == older_id), None) or next(
+        (v for v in reversed(all_versions) if v.version < newer.version), None)
+    if older is None:  # the first version: nothing to compare with
+        return redirect(url_for(".view", list_id=newer.id))
+    return render_page("lists/changes.html", changes=lists.compare(older, newer), decisions=DECISION_LABELS,
+                       roles=ROLE_LABELS)

@@ -1,0 +1,209 @@
+"""Lists of confirmed applicants, sent by the employment centre and reviewed by the chamber.
+
+A sent list is frozen: the centre changes it only by making a new version with the same number,
+which copies the chamber's decisions so far; every version stays readable, and two versions can be
+compared to see who changed what.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..access import applications_for
+from ..database import begin_write
+from ..extensions import db
+from ..lifecycle import RETURN_REASONS
+from ..models import (
+    ApplicantList,
+    Application,
+    Decision,
+    District,
+    ListEntry,
+    Role,
+    Status,
+    User,
+    utcnow,
+)
+
+
+class ListError(Exception):
+    """A refused change; `code` names the reason shown to the user."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def lists_for(user: User) -> sa.Select:
+    """Lists in the user's area (district; region for regional administrators; all for national)."""
+    query = sa.select(ApplicantList)
+    if user.role == Role.NATIONAL_ADMIN:
+        return query
+    if user.role == Role.REGIONAL_ADMIN:
+        return query.join(District, ApplicantList.district_id == District.id).where(
+            District.region_id == user.region_id)
+    return query.where(ApplicantList.district_id == user.district_id)
+
+
+def _on_a_current_list():
+    """Applications already waiting on (or approved in) the current version of some list."""
+    return (sa.select(ListEntry.application_id)
+            .join(ApplicantList, ListEntry.list_id == ApplicantList.id)
+            .where(ApplicantList.is_current, ListEntry.decision != Decision.RETURNED))
+
+
+def ready_to_send(actor: User) -> sa.Select:
+    """Confirmed applicants of the officer's district that are on no current list yet."""
+    return (applications_for(actor)
+            .where(Application.status == Status.TARGET_GROUP_CONFIRMED,
+                   Application.id.not_in(_on_a_current_list()))
+            .order_by(Application.surname, Application.first_name))
+
+
+def send_list(actor: User, application_ids: list[int] | None = None) -> ApplicantList:
+    """Make a new numbered list of confirmed applicants (all ready ones, or those chosen) for the chamber."""
+    begin_write()
+    query = ready_to_send(actor)
+    if application_ids is not None:
+        query = query.where(Application.id.in_(application_ids))
+    chosen = db.session.scalars(query).all()
+    if not chosen:
+        db.session.rollback()
+        raise ListError("empty")
+    year = chosen[0].programme_year
+    number = (db.session.scalar(sa.select(sa.func.max(ApplicantList.number)).where(
+        ApplicantList.district_id == actor.district_id, ApplicantList.programme_year == year)) or 0) + 1
+    sent = ApplicantList(district_id=actor.district_id, programme_year=year, number=number, created_by=actor)
+    sent.entries = [ListEntry(application=application) for application in chosen]
+    db.session.add(sent)
+    for application in chosen:
+        audit.record("sent_to_chamber", actor, application, note=f"№{number}/{year}")
+    db.session.commit()
+    return sent
+
+
+def revise_list(actor: User, current: ApplicantList, remove_entry_ids: list[int], add_application_ids: list[int],
+                note: str | None) -> ApplicantList:
+    """A new version of a sent list: some names taken off (only those still waiting), some added."""
+    begin_write()
+    current = db.session.get(ApplicantList, current.id)
+    if not current.is_current:
+        db.session.rollback()
+        raise ListError("not_current")
+    removable = {e.id for e in current.entries if e.decision == Decision.PENDING}
+    removed = [e for e in current.entries if e.id in set(remove_entry_ids) & removable]
+    added = db.session.scalars(ready_to_send(actor).where(Application.id.in_(add_application_ids or [-1]))).all()
+    if not removed and not added:
+        db.session.rollback()
+        raise ListError("no_change")
+    revised = ApplicantList(district_id=current.district_id, programme_year=current.programme_year,
+                            number=current.number, version=current.version + 1, created_by=actor,
+                            change_note=(note or "").strip()[:300] or None)
+    kept = [e for e in current.entries if e not in removed]
+    revised.entries = [ListEntry(application_id=e.application_id, decision=e.decision, reason=e.reason, note=e.note,
+                                 decided_at=e.decided_at, decided_by_id=e.decided_by_id) for e in kept]
+    revised.entries += [ListEntry(application=application) for application in added]
+    current.is_current = False
+    db.session.add(revised)
+    label = f"№{current.number}/{current.programme_year} v{revised.version}"
+    for entry in removed:
+        audit.record("removed_from_list", actor, entry.application, note=label)
+    for application in added:
+        audit.record("sent_to_chamber", actor, application, note=label)
+    db.session.commit()
+    return revised
+
+
+def review_entries(actor: User, sent: ApplicantList, entry_ids: list[int], approve: bool,
+                   reason: str | None = None, note: str | None = None) -> tuple[int, int]:
+    """The chamber approves names (they go on to the test) or returns them to the centre with a reason.
+
+    Returns (decided, skipped): names already decided, or no longer confirmed, are left alone.
+    """
+    if not approve and reason not in RETURN_REASONS:
+        raise ListError("reason")
+    begin_write()
+    sent = db.session.get(ApplicantList, sent.id)
+    if not sent.is_current:
+        db.session.rollback()
+        raise ListError("not_current")
+    wanted = set(entry_ids)
+    decided = skipped = 0
+    for entry in sent.entries:
+        if entry.id not in wanted:
+            continue
+        application = entry.application
+        if entry.decision != Decision.PENDING or application.status != Status.TARGET_GROUP_CONFIRMED:
+            skipped += 1
+            continue
+        entry.decision = Decision.APPROVED if approve else Decision.RETURNED
+        entry.decided_at, entry.decided_by = utcnow(), actor
+        if approve:
+            audit.move(application, Status.LIST_APPROVED, actor, "list_approved", note=sent.title)
+        else:
+            entry.reason, entry.note = reason, (note or "").strip()[:300] or None
+            audit.record("returned_to_centre", actor, application, from_status=application.status,
+                         to_status=None, reason=reason, note=entry.note)
+        decided += 1
+    db.session.commit()
+    return decided, skipped
+
+
+@dataclass
+class ListState:
+    pending: int
+    approved: int
+    returned: int
+
+    @property
+    def code(self) -> str:
+        if self.pending and not (self.approved or self.returned):
+            return "sent"
+        return "in_review" if self.pending else "reviewed"
+
+
+def state_of(sent: ApplicantList) -> ListState:
+    counts = {d: 0 for d in Decision}
+    for entry in sent.entries:
+        counts[entry.decision] += 1
+    return ListState(counts[Decision.PENDING], counts[Decision.APPROVED], counts[Decision.RETURNED])
+
+
+def states_of(list_ids: list[int]) -> dict[int, ListState]:
+    """The state of many lists in one query (for the index pages)."""
+    rows = db.session.execute(sa.select(ListEntry.list_id, ListEntry.decision, sa.func.count())
+                              .where(ListEntry.list_id.in_(list_ids or [-1]))
+                              .group_by(ListEntry.list_id, ListEntry.decision)).all()
+    states = {list_id: ListState(0, 0, 0) for list_id in list_ids}
+    for list_id, decision, count in rows:
+        setattr(states[list_id], decision.value, count)
+    return states
+
+
+@dataclass
+class Changes:
+    older: ApplicantList
+    newer: ApplicantList
+    added: list[ListEntry]
+    removed: list[ListEntry]
+    decided: list[tuple[ListEntry, ListEntry]]  # (before, after) where the chamber's decision differs
+
+
+def compare(older: ApplicantList, newer: ApplicantList) -> Changes:
+    """Who is on one version and not the other, and whose decision changed in between."""
+    before = {e.application_id: e for e in older.entries}
+    after = {e.application_id: e for e in newer.entries}
+    return Changes(
+        older, newer,
+        added=[after[a] for a in after.keys() - before.keys()],
+        removed=[before[a] for a in before.keys() - after.keys()],
+        decided=[(before[a], after[a]) for a in before.keys() & after.keys()
+                 if before[a].decision != after[a].decision])
+
+
+def versions(sent: ApplicantList) -> list[ApplicantList]:
+    return list(db.session.scalars(sa.select(ApplicantList).where(
+        ApplicantList.district_id == sent.district_id, ApplicantList.programme_year == sent.programme_year,
+        ApplicantList.number == sent.number).order_by(ApplicantList.version)))

@@ -1,0 +1,110 @@
+"""Forms of the entrepreneurial-potential test: the bank, the pass mark, the code, a paper score."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from .. import rules
+from .services import OptionText
+
+OPTION_ROWS = rules.MAX_TEST_OPTIONS
+FILL_IN = _l("Fill in this field.")
+NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a plain text box (no spinner), refused in the page's language."""
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        if not (text.isascii() and text.isdigit()) or len(text) > 6:
+            self.data = None
+            raise ValueError(_l("Enter a whole number."))
+        self.data = int(text)
+
+
+class OptionRow(Form):
+    """One of the fixed answer rows; a row left empty is ignored."""
+    text_kk = StringField(_l("Answer in Kazakh"), filters=[_strip], render_kw={"maxlength": 500})
+    text_ru = StringField(_l("Answer in Russian"), filters=[_strip], render_kw={"maxlength": 500})
+    points = StringField(_l("Points"), filters=[_strip], render_kw={**NUMERIC, "maxlength": 2})
+
+
+class QuestionForm(FlaskForm):
+    text_kk = TextAreaField(_l("Question in Kazakh"), filters=[_strip],
+                            validators=[DataRequired(message=FILL_IN), Length(max=1000)])
+    text_ru = TextAreaField(_l("Question in Russian"), filters=[_strip],
+                            validators=[DataRequired(message=FILL_IN), Length(max=1000)])
+    position = WholeNumberField(_l("Place in the test"), description=_l("Questions are shown from the smallest "
+                                                                         "number up. Empty: at the end."),
+                                validators=[Optional(), NumberRange(min=0, max=9999)], render_kw=NUMERIC)
+    options = FieldList(FormField(OptionRow), label=_l("Answers"), min_entries=OPTION_ROWS, max_entries=OPTION_ROWS)
+
+    rows: list[OptionText | None]
+
+    def validate_options(self, field):
+        """Rows filled in both languages with 0..10 points; at least two, and one that gives points."""
+        rows: list[OptionText | None] = []
+        for number, entry in enumerate(field.entries, start=1):
+            kk, ru, points = entry.text_kk.data or "", entry.text_ru.data or "", entry.points.data or ""
+            if not (kk or ru or points):
+                rows.append(None)
+                continue
+            if not kk or not ru:
+                raise ValidationError(_l("Answer %(number)s: write it in both languages.", number=number))
+            if len(kk) > 500 or len(ru) > 500:
+                raise ValidationError(_l("Answer %(number)s is too long.", number=number))
+            if points and not (points.isascii() and points.isdigit() and int(points) <= rules.MAX_OPTION_POINTS):
+                raise ValidationError(_l("Answer %(number)s: points are a whole number from 0 to %(max)s.",
+                                         number=number, max=rules.MAX_OPTION_POINTS))
+            rows.append(OptionText(kk, ru, int(points or 0)))
+        if not rules.question_is_complete(row.points for row in rows if row):
+            raise ValidationError(_l("Write at least two answers, and give points to at least one of them."))
+        self.rows = rows
+
+
+class PassMarkForm(FlaskForm):
+    pass_mark = WholeNumberField(_l("Pass mark"), validators=[InputRequired(message=FILL_IN)], render_kw=NUMERIC)
+
+    def __init__(self, *args, maximum: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.maximum = maximum
+        self.pass_mark.description = _l("Points from 0 to %(max)s.", max=maximum)
+
+    def validate_pass_mark(self, field):
+        if field.data is not None and not rules.pass_mark_is_valid(field.data, self.maximum):
+            raise ValidationError(_l("The pass mark must be from 0 to %(max)s.", max=self.maximum))
+
+
+class PaperScoreForm(FlaskForm):
+    score = WholeNumberField(_l("Score of the paper test"), validators=[InputRequired(message=FILL_IN)],
+                             render_kw={**NUMERIC, "maxlength": 4})
+
+    def __init__(self, *args, maximum: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.maximum = maximum
+        self.score.description = _l("Points from 0 to %(max)s.", max=maximum)
+
+    def validate_score(self, field):
+        if field.data is not None and not 0 <= field.data <= self.maximum:
+            raise ValidationError(_l("The score must be a whole number from 0 to %(max)s.", max=self.maximum))
+
+
+class CodeForm(FlaskForm):
+    """At the terminal: the code that the chamber staff member gives, and the applicant's own IIN."""
+    code = StringField(_l("Test code"), description=_l("6 digits, given to you by the chamber staff"),
+                       validators=[DataRequired(message=FILL_IN)], filters=[rules.normalise_test_code],
+                       render_kw={**NUMERIC, "maxlength": 9})
+    iin = StringField(_l("IIN"), validators=[DataRequired(message=FILL_IN)], filters=[rules.normalise_iin],
+                      render_kw={**NUMERIC, "maxlength": 15})
