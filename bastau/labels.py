@@ -29,6 +29,8 @@ NEXT_STEPS = {
                                       "to a short entrepreneurship test."),
     Status.LIST_APPROVED: _l("You will be invited to the entrepreneurship test. Keep your phone on."),
     Status.TEST_PASSED: _l("You will be placed in a training cohort. The schedule will appear here."),
+    Status.NOT_TARGET_GROUP: _l("If you think this is a mistake, come to the employment centre with your ID card."),
+    Status.TEST_FAILED: _l("You may apply again next year. The chamber of entrepreneurs can tell you how to prepare."),
     Status.ENROLLED: _l("Come to the first day of training. More than 3 days missed without a valid reason "
                         "may end your training."),
 }

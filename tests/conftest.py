@@ -244,3 +244,32 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def make_application(app):
+    """An application stored directly (no HTTP), for tests about what staff do with many of them."""
+    from datetime import datetime
+
+    from bastau.models import Application, Status
+    from bastau.apply.services import new_submission_key
+
+    def make(district_code: str = "195200000", status=Status.SUBMITTED, surname: str = "Әбенова",
+             first_name: str = "Дана", channel: str = "akimat", social_status: str = "unemployed",
+             created_at: datetime | None = None, iin: str | None = None, **fields) -> int:
+        with app.app_context():
+            place = district(district_code)
+            iin = iin or new_iin()
+            facts = rules.parse_iin(iin)
+            application = Application(
+                programme_year=today().year, iin=iin, surname=surname, first_name=first_name, patronymic=None,
+                birth_date=facts.birth_date, sex=facts.sex, phone="+77011234567", district_id=place.id,
+                social_status=social_status, education="secondary", channel=channel, status=status,
+                access_code_hash="-", submission_key=new_submission_key(), language="kk", consent_version="2026-1",
+                consent_language="kk", consent_at=datetime(2026, 4, 1), **fields)
+            if created_at:
+                application.created_at = created_at
+            db.session.add(application)
+            db.session.commit()
+            return application.id
+    return make

@@ -84,7 +84,17 @@ class PasswordChangeForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    """An account's settings, with the choices limited to what this administrator may give."""
+    """An account's settings, with the choices limited to what this administrator may give.
+
+    The username is set once, when the account is created; the form of an existing account has none.
+    """
+    username = StringField(
+        _l("Username"), filters=[_lower],
+        validators=[DataRequired(message=FILL_IN),
+                    Regexp(USERNAME_RE, message=_l("3 to 60 characters: Latin letters a–z, digits, dot, hyphen "
+                                                   "or underscore."))],
+        description=_l("For signing in, e.g. a.nurlanova. It cannot be changed later."),
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "maxlength": 60})
     full_name = StringField(_l("Full name"), validators=[DataRequired(message=FILL_IN), Length(max=160)],
                             filters=[_strip], render_kw={"autocomplete": "off", "maxlength": 160})
     phone = StringField(_l("Mobile phone"), validators=[Optional()],
@@ -102,6 +112,8 @@ class AccountForm(FlaskForm):
             kwargs["data"] = _initial(account)
         super().__init__(*args, **kwargs)
         self.admin, self.account = admin, account
+        if account is not None:
+            del self.username
         self.roles = assignable_roles(admin)
         self.role.choices = [NO_CHOICE] + [SelectChoice(r.value, ROLE_LABELS[r]) for r in self.roles]
         self.districts = {d.id: d for d in districts_for(admin)}
@@ -142,16 +154,6 @@ class AccountForm(FlaskForm):
             role=Role(self.role.data), district_id=_int(self.district.data),
             region_id=_int(self.region.data) if self.region else None,
             office=Channel(self.office.data) if self.office.data else None)
-
-
-class NewAccountForm(AccountForm):
-    username = StringField(
-        _l("Username"), filters=[_lower],
-        validators=[DataRequired(message=FILL_IN),
-                    Regexp(USERNAME_RE, message=_l("3 to 60 characters: Latin letters a–z, digits, dot, hyphen "
-                                                   "or underscore."))],
-        description=_l("For signing in, e.g. a.nurlanova. It cannot be changed later."),
-        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "maxlength": 60})
 
 
 class AccountFilter(Form):

@@ -11,7 +11,7 @@ from ..extensions import db, limiter
 from ..labels import ROLE_LABELS
 from ..models import AuditEntry, Role, User
 from ..web import render_page, role_required
-from .forms import ACTION_LABELS, DUPLICATE_MESSAGES, AccountFilter, AccountForm, NewAccountForm, PasswordChangeForm
+from .forms import ACTION_LABELS, DUPLICATE_MESSAGES, AccountFilter, AccountForm, PasswordChangeForm
 from .services import (
     DuplicateAccount,
     OwnAccount,
@@ -90,7 +90,7 @@ def _filtered(query: sa.Select, filters: AccountFilter) -> sa.Select:
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def new_user():
-    form = NewAccountForm(current_user)
+    form = AccountForm(current_user)
     if form.validate_on_submit():
         try:
             account, password = create_account(current_user, form.username.data, form.details())

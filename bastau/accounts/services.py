@@ -118,7 +118,8 @@ def change_account(admin: User, user: User, details: AccountDetails) -> str | No
         for name, value in _columns(details).items():
             setattr(user, name, value)
         after = _values(user)
-        changes = [f"{name}: {before[name] or '—'} → {after[name] or '—'}" for name in after if after[name] != before[name]]
+        changes = [f"{name}: {before[name] or '—'} → {after[name] or '—'}"
+                   for name in after if after[name] != before[name]]
         if not changes:
             db.session.rollback()
             return None

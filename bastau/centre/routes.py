@@ -30,6 +30,7 @@ LIST_MESSAGES = {
     "empty": _l("There is nobody to send: confirm applicants first."),
     "not_current": _l("This version was replaced by a newer one; open the newest."),
     "no_change": _l("Nothing was changed: tick names to take off or to add."),
+    "none_ticked": _l("Tick at least one applicant."),
 }
 
 
@@ -140,8 +141,8 @@ def new_list():
         try:
             sent = lists.send_list(current_user, chosen)
         except lists.ListError as error:
-            return render_page("centre/new_list.html", candidates=candidates, error=LIST_MESSAGES[error.code],
-                               status=422)
+            message = LIST_MESSAGES["none_ticked" if candidates else error.code]
+            return render_page("centre/new_list.html", candidates=candidates, error=message, status=422)
         return redirect(url_for("lists.view", list_id=sent.id))
     return render_page("centre/new_list.html", candidates=candidates)
 

@@ -25,6 +25,15 @@
     }
   });
 
+  // "Tick all": one box ticks every box of its group on the page.
+  document.addEventListener("change", function (event) {
+    var group = event.target.getAttribute && event.target.getAttribute("data-select-all");
+    if (!group) { return; }
+    document.querySelectorAll('input[type=checkbox][name="' + group + '"]').forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
   // Print buttons need JavaScript, so they are only shown when it runs.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
