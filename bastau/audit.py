@@ -24,3 +24,17 @@ def move(application: Application, target: Status, actor: User | None, action: s
                    reason=reason, note=note)
     application.status = target
     return entry
+
+
+
+# The database itself refuses to change or delete an entry (triggers added by the migration
+# "append-only audit log"); tests empty the table with purge_for_tests().
+def purge_for_tests(conn) -> None:
+    """Empty the audit log between tests: the only place that may, and never in the app."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("TRUNCATE audit_entry")  # row triggers do not fire on TRUNCATE
+        return
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entry_no_delete")
+    conn.exec_driver_sql("DELETE FROM audit_entry")
+    conn.exec_driver_sql("""CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
+                            BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END""")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from . import rules
+from . import audit, rules
 from .apply.services import NewApplication, new_submission_key, submit_application
 from .clock import today
 from .consent import CURRENT_VERSION
@@ -14,6 +14,7 @@ from .models import (
     Application,
     AuditEntry,
     Channel,
+    Decision,
     District,
     Education,
     Region,
@@ -44,6 +45,12 @@ APPLICANTS = [  # surname, name, patronymic, birth date, sex, status
     ("Иванов", "Сергей", "Петрович", date(1988, 1, 30), "male", Status.SUBMITTED),
     ("Төлеубаев", "Ғалым", "Маратұлы", date(1996, 5, 5), "male", Status.TARGET_GROUP_CONFIRMED),
     ("Қожахметова", "Айнұр", "Бақытқызы", date(1983, 9, 17), "female", Status.TARGET_GROUP_CONFIRMED),
+    ("Мұратов", "Дәулет", "Ерланұлы", date(1990, 2, 14), "male", Status.TARGET_GROUP_CONFIRMED),
+    ("Әбдірахманова", "Гүлнұр", None, date(1987, 6, 8), "female", Status.SUBMITTED),
+    ("Пак", "Елена", "Викторовна", date(1993, 10, 1), "female", Status.SUBMITTED),
+    ("Сейітқали", "Арман", "Болатұлы", date(1999, 12, 19), "male", Status.SUBMITTED),
+    ("Жақыпова", "Меруерт", "Сағатқызы", date(1981, 4, 27), "female", Status.LIST_APPROVED),
+    ("Оразбаев", "Қайрат", "Нұрланұлы", date(1976, 8, 3), "male", Status.LIST_APPROVED),
 ]
 
 
@@ -74,7 +81,22 @@ def load() -> str:
                    users[Role.OPERATOR], Status.DEFENDED, users[Role.CENTRE_OFFICER])
         _apply(iin, surname, name, patronymic, born, sex, district, year, DEMO_ACCESS_CODE,
                users[Role.OPERATOR] if serial % 2 else None, status, users[Role.CENTRE_OFFICER])
+    _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF])
     return f"Demo data: {len(USERS)} staff accounts and {len(APPLICANTS) + 1} applications in {district.name_kk}."
+
+
+def _send_demo_list(officer: User, chamber: User) -> None:
+    """List №1, already approved by the chamber for the two who wait for their test."""
+    from .lists.services import send_list
+    approved = db.session.scalars(sa.select(Application.id).where(Application.status == Status.LIST_APPROVED)).all()
+    db.session.execute(sa.update(Application).where(Application.id.in_(approved))
+                       .values(status=Status.TARGET_GROUP_CONFIRMED))
+    db.session.commit()
+    sent = send_list(officer, approved)
+    for entry in sent.entries:
+        entry.decision, entry.decided_at, entry.decided_by = Decision.APPROVED, utcnow(), chamber
+        audit.move(entry.application, Status.LIST_APPROVED, chamber, "list_approved", note=sent.title)
+    db.session.commit()
 
 
 def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, officer) -> None:

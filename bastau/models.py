@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -133,7 +134,9 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # scrypt by default; the test suite picks a cheap method, the only reason this is configurable.
+        self.password_hash = generate_password_hash(password, method=current_app.config.get(
+            "PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt")
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

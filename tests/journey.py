@@ -42,7 +42,7 @@ def receipt(app):
     terminal = app.test_client()
     response = apply(terminal, app)
     reference, code = receipt_details(response)
-    iin = re.search(r'<dd class="code">(\d{12})</dd>', page_text(response)).group(1)
+    iin = re.search(r'id="receipt-iin">(\d{12})<', page_text(response)).group(1)
     return {"reference": reference, "iin": iin, "access_code": code}
 
 

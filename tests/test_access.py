@@ -14,7 +14,6 @@ import tests
 from bastau.extensions import db
 from bastau.models import ApplicantList, Application, ListEntry, Role, Status, User
 from tests.conftest import csrf_token, district, login
-from tests.journey import apply
 
 PUBLIC = {"home.start", "home.finish", "home.finished", "home.session_ended", "i18n.switch", "assets.serve",
           "apply.form", "apply.districts", "apply.iin_feedback", "apply.check", "apply.submit", "apply.done",
@@ -47,17 +46,15 @@ def test_every_route_is_public_or_listed_with_its_roles(app):
 
 
 @pytest.fixture
-def world(app):
+def world(app, make_application):
     """The same things in two areas: an application on a current list, and a staff account."""
     ids = {}
     for area, code in (("own", OWN), ("other", OTHER)):
+        application_id = make_application(code, status=Status.TARGET_GROUP_CONFIRMED)
         with app.app_context():
             place = district(code)
             region_id, district_id = place.region_id, place.id
-        apply(app.test_client(), app, region=str(region_id), district=str(district_id))
-        with app.app_context():
-            application = db.session.scalar(sa.select(Application).order_by(Application.id.desc()).limit(1))
-            application.status = Status.TARGET_GROUP_CONFIRMED
+            application = db.session.get(Application, application_id)
             clerk = User(username=f"clerk-{area}", full_name="Кеңсе Қызметкері", role=Role.OPERATOR,
                          district_id=district_id, password_hash="x", must_change_password=False)
             db.session.add(clerk)

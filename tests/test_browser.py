@@ -135,7 +135,7 @@ def test_screenshots_of_the_journey(live_server, browser, locale, viewport):
     shoot("5-receipt-print")
     page.emulate_media(media="screen")
     reference, code = page.inner_text("#reference"), page.inner_text("#access-code")
-    iin = page.locator(".receipt-codes dd.code").nth(1).inner_text()
+    iin = page.inner_text("#receipt-iin")
     page.goto(live_server + "/status")
     shoot("6-status-lookup")
     page.fill("#reference", reference)

@@ -128,3 +128,17 @@ def test_htmx_history_restore_gets_a_whole_page(client):
     assert restore.status_code == 302 and restore.location.endswith("/apply")
     page = client.get("/status", headers=restoring)
     assert "<html" in page_text(page)
+
+
+def test_the_audit_log_cannot_be_changed_or_deleted(app, client):
+    from sqlalchemy.exc import DatabaseError
+
+    from bastau.models import AuditEntry
+    from tests.journey import apply
+    apply(client, app)
+    with app.app_context():
+        for statement in (sa.update(AuditEntry).values(note="changed"), sa.delete(AuditEntry)):
+            with pytest.raises(DatabaseError):
+                with db.engine.begin() as conn:
+                    conn.execute(statement)
+        assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 1

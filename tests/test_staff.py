@@ -53,10 +53,15 @@ def test_sign_in_is_rate_limited(client, app, make_user):
     assert codes == [401, 401, 401, 429]
 
 
-def test_passwords_are_stored_hashed(make_user, store):
+def test_passwords_are_stored_hashed_with_scrypt(make_user, store, tmp_path):
+    from bastau.config import from_environment
     from bastau.models import User
-    user = store.scalar(sa.select(User).where(User.id == make_user(Role.OPERATOR).id))
-    assert PASSWORD not in user.password_hash and user.password_hash.startswith("scrypt:")
+    stored = store.scalar(sa.select(User).where(User.id == make_user(Role.OPERATOR).id))
+    assert PASSWORD not in stored.password_hash
+    assert "PASSWORD_HASH_METHOD" not in from_environment(tmp_path)  # production keeps the default
+    user = User()
+    user.set_password(PASSWORD)
+    assert user.password_hash.startswith("scrypt:") and user.check_password(PASSWORD)
 
 
 def test_next_after_login_stays_on_the_site(client, make_user):

@@ -75,13 +75,11 @@ def _filtered(query: sa.Select, filters: AccountFilter) -> sa.Select:
         query = query.where(User.district_id == int(filters.district.data))
     text = filters.q.data if not filters.q.errors else ""
     if text:
-        # SQLite's lower() knows only ASCII: also try the text as typed and capitalised (Cyrillic names).
-        words = {text, text.lower(), text.capitalize(), text.title()}
-        conditions = [sa.func.lower(User.full_name).contains(text.lower(), autoescape=True),
-                      User.username.contains(text.lower(), autoescape=True)]
-        conditions += [User.full_name.contains(word, autoescape=True) for word in words]
+        needle = text.lower()
+        conditions = [sa.func.lower(User.full_name).contains(needle, autoescape=True),
+                      User.username.contains(needle, autoescape=True)]
         digits = "".join(ch for ch in text if ch.isdigit())
-        if len(digits) >= 4:
+        if len(digits) >= 4:  # a phone number, typed in any of the usual ways (8 701 …, +7 701 …, 701 …)
             conditions.append(User.phone.contains(digits[1:] if len(digits) == 11 else digits, autoescape=True))
         query = query.where(sa.or_(*conditions))
     return query

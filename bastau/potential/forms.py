@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, StringField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -34,6 +35,23 @@ class WholeNumberField(IntegerField):
         self.data = int(text)
 
 
+class FixedRows(FieldList):
+    """Exactly `max_entries` rows, row n always read from its own names (options-n-…).
+
+    WTForms' FieldList renumbers the rows it receives (0 and 2 become 0 and 1) and then pads with
+    rows that read the posted data again; with fixed rows, a gap must stay a gap.
+    """
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.entries = []
+        values = list(data) if data is not unset_value and data else []
+        self.object_data = values
+        for index in range(self.max_entries):
+            # A sent form is the whole truth: a row it leaves out is empty, not the stored answer.
+            stored = values[index] if index < len(values) and not formdata else unset_value
+            self._add_entry(formdata, stored, index=index)
+
+
 class OptionRow(Form):
     """One of the fixed answer rows; a row left empty is ignored."""
     text_kk = StringField(_l("Answer in Kazakh"), filters=[_strip], render_kw={"maxlength": 500})
@@ -49,7 +67,7 @@ class QuestionForm(FlaskForm):
     position = WholeNumberField(_l("Place in the test"), description=_l("Questions are shown from the smallest "
                                                                          "number up. Empty: at the end."),
                                 validators=[Optional(), NumberRange(min=0, max=9999)], render_kw=NUMERIC)
-    options = FieldList(FormField(OptionRow), label=_l("Answers"), min_entries=OPTION_ROWS, max_entries=OPTION_ROWS)
+    options = FixedRows(FormField(OptionRow), label=_l("Answers"), min_entries=OPTION_ROWS, max_entries=OPTION_ROWS)
 
     rows: list[OptionText | None]
 
