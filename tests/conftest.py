@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_migrate import upgrade
 
 from bastau import create_app, rules
@@ -196,6 +196,14 @@ def translated(message: str, locale: str, **params) -> str:
     with _APP[0].app_context(), force_locale(locale):
         text = gettext(message, **params)
     assert text != (message % params if params else message), f"no {locale} translation for {message!r}"
+    return text
+
+
+def translated_plural(singular: str, plural: str, num: int, locale: str) -> str:
+    """A count message (ngettext) as a user of `locale` sees it for `num`; it must be translated."""
+    with _APP[0].app_context(), force_locale(locale):
+        text = ngettext(singular, plural, num)
+    assert text not in (singular % {"num": num}, plural % {"num": num}), f"no {locale} translation for {plural!r}"
     return text
 
 

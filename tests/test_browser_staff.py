@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bastau.models import Role
-from tests.conftest import PASSWORD, translated
+from tests.conftest import PASSWORD, translated, translated_plural
 from tests.journey import apply, receipt_details
 from tests.test_browser import SHOTS, VIEWPORTS
 
@@ -42,7 +42,8 @@ def test_officer_confirms_in_bulk_chamber_approves_applicant_sees_it(live_server
     assert page.locator("input[name=application]:checked").count() == 3
     page.screenshot(path=str(SHOTS / "11-centre-queue-kk-desktop.png"), full_page=True)
     page.click(f"button[value=confirm]")
-    page.wait_for_selector(f"text={translated('%(num)d applicants confirmed as target group.', 'kk', num=3)}")
+    page.wait_for_selector("text=" + translated_plural("%(num)d applicant confirmed as target group.",
+                                                      "%(num)d applicants confirmed as target group.", 3, "kk"))
     assert page.locator("input[name=application]").count() == 0  # the queue of submitted ones is empty now
     page.goto(live_server + "/centre/lists/new")
     page.click(f"text={translated('Send the list', 'kk')}")
@@ -56,7 +57,7 @@ def test_officer_confirms_in_bulk_chamber_approves_applicant_sees_it(live_server
     page.check("input[data-select-all=entry]")
     page.screenshot(path=str(SHOTS / "12-chamber-list-ru-desktop.png"), full_page=True)
     page.click("button[value=approve]")
-    page.wait_for_selector(f"text={translated('%(num)d names approved.', 'ru', num=3)}")
+    page.wait_for_selector("text=" + translated_plural("%(num)d name approved.", "%(num)d names approved.", 3, "ru"))
     assert page.inner_text("#list-state") == translated("Reviewed", "ru")
     context.close()
 

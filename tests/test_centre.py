@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from bastau.models import Application, AuditEntry, Role, Status
-from tests.conftest import login, page_text, post_form, translated
+from tests.conftest import login, page_text, post_form, translated, translated_plural
 from tests.journey import RU, look_up, shows
 
 OTHER = "615200000"
@@ -86,8 +86,8 @@ def test_confirm_many_at_once(client, officer, make_application, store):
     assert sorted(e.application_id for e in entries) == sorted(ids[:3])
     assert all((e.actor_id, e.actor_role, e.from_status, e.to_status) ==
                (officer.id, "centre_officer", Status.SUBMITTED, Status.TARGET_GROUP_CONFIRMED) for e in entries)
-    assert shows(client.get(response.location), translated(
-        "%(num)d applicants confirmed as target group.", "kk", num=3))
+    assert shows(client.get(response.location), translated_plural(
+        "%(num)d applicant confirmed as target group.", "%(num)d applicants confirmed as target group.", 3, "kk"))
 
 
 def test_bulk_decision_with_htmx_refreshes_the_queue_in_place(client, officer, make_application):
@@ -143,8 +143,9 @@ def test_an_already_decided_application_is_left_alone(client, officer, make_appl
     fresh = make_application()
     response = decide(client, [done, fresh])
     assert store.scalar(sa.select(Application.status).where(Application.id == done)) == Status.NOT_TARGET_GROUP
-    assert shows(client.get(response.location), translated(
-        "%(num)d was left as it was: its status had already changed.", "kk", num=1))
+    assert shows(client.get(response.location), translated_plural(
+        "%(num)d was left as it was: its status had already changed.",
+        "%(num)d were left as they were: their status had already changed.", 1, "kk"))
 
 
 def test_decide_from_the_application_page(client, officer, make_application, store):
@@ -162,4 +163,4 @@ def test_decide_from_the_application_page(client, officer, make_application, sto
 def test_staff_desk_counts_what_waits(client, officer, make_application):
     make_application()
     make_application()
-    assert shows(client.get("/staff/"), translated("%(num)d waiting", "kk", num=2))
+    assert shows(client.get("/staff/"), translated_plural("%(num)d waiting", "%(num)d waiting", 2, "kk"))

@@ -26,7 +26,7 @@ from bastau.models import (
 from bastau.models import TestMethod as Method  # as-names: pytest collects classes named Test*
 from bastau.models import TestSitting as Sitting
 from bastau.reference import load_questions
-from tests.conftest import csrf_token, login, page_text, post_form, translated
+from tests.conftest import csrf_token, login, new_iin, page_text, post_form, translated
 from tests.journey import RU, look_up
 
 OTHER_DISTRICT = "615200000"  # Сайрам ауданы, Түркістан облысы
@@ -95,16 +95,13 @@ def admin(app, make_user):
     return client
 
 
-def test_page(application_id: int) -> str:
+def chamber_page(application_id: int) -> str:
     return f"/chamber/applications/{application_id}/test"
-
-
-test_page.__test__ = False
 
 
 def start_code(chamber, application_id: int) -> str:
     """Press "Start test at a terminal"; the code shown once on the page."""
-    response = post_form(chamber, f"{test_page(application_id)}/terminal", {}, page=test_page(application_id))
+    response = post_form(chamber, f"{chamber_page(application_id)}/terminal", {}, page=chamber_page(application_id))
     assert response.status_code == 200, page_text(response)[:2000]
     return re.search(r'id="test-code">([^<]+)<', page_text(response)).group(1)
 
@@ -320,7 +317,6 @@ def test_a_used_code_is_refused_kindly(app, store, approved, chamber):
 def test_wrong_code_or_iin_give_one_neutral_answer(app, store, approved, chamber):
     code = start_code(chamber, approved["id"]).replace(" ", "")
     wrong_code = f"{(int(code) + 1) % 10**6:06d}"
-    from tests.conftest import new_iin
     terminal = app.test_client()
     answers = []
     for typed_code, iin in ((wrong_code, approved["iin"]), (code, new_iin()), ("12", approved["iin"])):
@@ -396,7 +392,7 @@ def test_without_the_signed_form_the_answers_wait_for_the_code_again(app, store,
 
 def test_the_code_is_shown_once_and_kept_only_hashed(store, approved, chamber):
     code = start_code(chamber, approved["id"])
-    page = page_text(chamber.get(test_page(approved["id"])))
+    page = page_text(chamber.get(chamber_page(approved["id"])))
     assert code not in page and 'id="open-sitting"' in page
     sitting = store.scalar(sa.select(Sitting))
     assert code.replace(" ", "") not in (sitting.code_hash or "")
@@ -407,12 +403,12 @@ def test_the_code_is_shown_once_and_kept_only_hashed(store, approved, chamber):
 
 def test_paper_score_is_recorded_at_once(store, approved, chamber):
     maximum = max_score(store)
-    url = f"{test_page(approved['id'])}/paper"
-    assert post_form(chamber, url, {"score": str(maximum + 1)}, page=test_page(approved["id"])).status_code == 422
-    assert post_form(chamber, url, {"score": "-1"}, page=test_page(approved["id"])).status_code == 422
+    url = f"{chamber_page(approved['id'])}/paper"
+    assert post_form(chamber, url, {"score": str(maximum + 1)}, page=chamber_page(approved["id"])).status_code == 422
+    assert post_form(chamber, url, {"score": "-1"}, page=chamber_page(approved["id"])).status_code == 422
     assert store.count(Sitting) == 0
     start_code(chamber, approved["id"])  # an open terminal code stops working when a paper score is entered
-    response = post_form(chamber, url, {"score": "40"}, page=test_page(approved["id"]))
+    response = post_form(chamber, url, {"score": "40"}, page=chamber_page(approved["id"]))
     assert response.status_code == 302
     paper = store.scalar(sa.select(Sitting).where(Sitting.method == Method.PAPER))
     assert (paper.score, paper.max_score, paper.passed, paper.code_hash) == (40, maximum, 40 >= paper.pass_mark, None)
@@ -422,15 +418,15 @@ def test_paper_score_is_recorded_at_once(store, approved, chamber):
     entry = store.scalar(sa.select(AuditEntry).where(AuditEntry.action == "test_result"))
     assert (entry.from_status, entry.to_status, entry.actor_id, entry.note) == (
         Status.LIST_APPROVED, Status.TEST_PASSED, chamber.user.id, f"40/{maximum}")
-    again = post_form(chamber, url, {"score": "10"}, page=test_page(approved["id"]))
+    again = post_form(chamber, url, {"score": "10"}, page=chamber_page(approved["id"]))
     assert again.status_code == 409 and store.count(Sitting, Sitting.method == Method.PAPER) == 1
 
 
 def test_the_years_pass_mark_decides(admin, store, approved, chamber):
     maximum = max_score(store)
     post_form(admin, f"/admin/test/pass-marks/{today().year}", {"pass_mark": str(maximum)})
-    url = f"{test_page(approved['id'])}/paper"
-    assert post_form(chamber, url, {"score": str(maximum - 1)}, page=test_page(approved["id"])).status_code == 302
+    url = f"{chamber_page(approved['id'])}/paper"
+    assert post_form(chamber, url, {"score": str(maximum - 1)}, page=chamber_page(approved["id"])).status_code == 302
     sitting = store.scalar(sa.select(Sitting))
     assert (sitting.pass_mark, sitting.passed) == (maximum, False)
     assert store.scalar(sa.select(Application.status)) == Status.TEST_FAILED
@@ -442,11 +438,11 @@ def test_the_years_pass_mark_decides(admin, store, approved, chamber):
 def test_only_applicants_on_an_approved_list_take_the_test(store, receipt, chamber, status):
     store.execute(sa.update(Application).values(status=status))
     application_id = store.scalar(sa.select(Application.id))
-    page = chamber.get(test_page(application_id))
+    page = chamber.get(chamber_page(application_id))
     assert page.status_code == 200 and 'id="not-waiting"' in page_text(page)
-    token = csrf_token(chamber, test_page(application_id))
-    terminal = chamber.post(f"{test_page(application_id)}/terminal", data={"csrf_token": token})
-    paper = chamber.post(f"{test_page(application_id)}/paper", data={"csrf_token": token, "score": "40"})
+    token = csrf_token(chamber, chamber_page(application_id))
+    terminal = chamber.post(f"{chamber_page(application_id)}/terminal", data={"csrf_token": token})
+    paper = chamber.post(f"{chamber_page(application_id)}/paper", data={"csrf_token": token, "score": "40"})
     assert (terminal.status_code, paper.status_code) == (409, 409)
     assert 'id="test-error"' in page_text(terminal)
     assert store.count(Sitting) == 0 and store.scalar(sa.select(Application.status)) == status
@@ -467,10 +463,10 @@ def test_a_sitting_opened_before_a_status_change_cannot_record(app, store, appro
 def test_another_districts_chamber_gets_not_found(app, make_user, store, approved):
     stranger = app.test_client()
     login(stranger, make_user(Role.CHAMBER_STAFF, OTHER_DISTRICT))
-    assert stranger.get(test_page(approved["id"])).status_code == 404
+    assert stranger.get(chamber_page(approved["id"])).status_code == 404
     token = csrf_token(stranger, "/chamber/tests")
-    assert stranger.post(f"{test_page(approved['id'])}/terminal", data={"csrf_token": token}).status_code == 404
-    assert stranger.post(f"{test_page(approved['id'])}/paper",
+    assert stranger.post(f"{chamber_page(approved['id'])}/terminal", data={"csrf_token": token}).status_code == 404
+    assert stranger.post(f"{chamber_page(approved['id'])}/paper",
                          data={"csrf_token": token, "score": "40"}).status_code == 404
     assert approved["reference"] not in page_text(stranger.get("/chamber/tests"))
     assert store.count(Sitting) == 0
@@ -479,3 +475,37 @@ def test_another_districts_chamber_gets_not_found(app, make_user, store, approve
 def test_chamber_sees_who_waits_for_the_test(store, approved, chamber):
     page = page_text(chamber.get("/chamber/tests"))
     assert re.search(r'id="waiting">.*' + re.escape(approved["reference"]), page, re.S)
+
+
+def test_sending_the_answers_twice_records_once(app, store, approved, chamber):
+    terminal, first = take_test(app, start_code(chamber, approved["id"]), approved["iin"], best_answers(store))
+    again = post_form(terminal, "/test/questions", best_answers(store), page="/test/result")
+    assert (first.status_code, again.status_code) == (302, 302) and again.location.endswith("/test/result")
+    assert store.count(AuditEntry, AuditEntry.action == "test_result") == 1
+
+
+def test_terminals_sending_one_sitting_at_the_same_instant_record_it_once(app, store, approved, chamber):
+    import threading
+
+    code = start_code(chamber, approved["id"])
+    terminals = []
+    for _ in range(4):
+        terminal = app.test_client()
+        assert enter_code(terminal, code, approved["iin"]).status_code == 302
+        terminals.append((terminal, csrf_token(terminal, "/test/questions")))
+    answers = best_answers(store)
+    start = threading.Barrier(len(terminals))
+    codes = []
+
+    def send(terminal, token):
+        start.wait()
+        codes.append(terminal.post("/test/questions", data={**answers, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in terminals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert codes == [302] * len(terminals)  # each terminal ends on the one recorded result
+    assert store.count(AuditEntry, AuditEntry.action == "test_result") == 1
+    assert store.scalar(sa.select(Application.status)) == Status.TEST_PASSED

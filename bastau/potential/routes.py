@@ -301,7 +301,7 @@ def questionnaire():
     return _questions_page(sitting, saved)
 
 
-def _submit(sitting_id: int):
+def _submit(sitting_id: int, from_session: bool = True):
     answers = _posted_answers(request.form)
     try:
         sitting = services.finish_terminal_sitting(sitting_id, answers)
@@ -314,7 +314,12 @@ def _submit(sitting_id: int):
                                status=422)
     except services.Refused as refused:
         session.pop(SITTING, None)
-        if session.get(RESULT) == sitting_id:
+        finished = db.session.get(TestSitting, sitting_id)
+        if from_session and finished is not None and finished.finished_at is not None:
+            # Sent twice (a double click, or Back and Send): this terminal held the sitting, so it may
+            # show the result that the first sending recorded.
+            session.pop(ANSWERS, None)
+            session[RESULT] = sitting_id
             return redirect(url_for(".result"))
         return _start_page(CodeForm(formdata=None), {}, error=refused.message, status=409)
     session.pop(SITTING, None)
@@ -332,7 +337,7 @@ def _answers_after_session_ended():
     sitting_id = _sitting_from_token(request.form.get("sitting"))
     if sitting_id is not None:
         session[SITTING] = sitting_id
-        return _submit(sitting_id)
+        return _submit(sitting_id, from_session=False)
     return _start_page(CodeForm(formdata=None), _posted_answers(request.form), notice=SESSION_ENDED, status=400)
 
 
