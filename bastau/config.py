@@ -43,6 +43,7 @@ def from_environment(instance_path: Path) -> dict:
         # Shared terminals: an applicant's session ends after a few idle minutes.
         "APPLICANT_IDLE_MINUTES": int(os.environ.get("APPLICANT_IDLE_MINUTES", "5")),
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "20")),
+        "TEST_IDLE_MINUTES": int(os.environ.get("TEST_IDLE_MINUTES", "40")),
         "SESSION_MAX_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
         "BABEL_DEFAULT_LOCALE": "kk",
@@ -58,4 +59,5 @@ def from_environment(instance_path: Path) -> dict:
         "STATUS_LOOKUP_LIMIT": os.environ.get("STATUS_LOOKUP_LIMIT", "10 per minute;60 per hour"),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour"),
         "SUBMIT_LIMIT": os.environ.get("SUBMIT_LIMIT", "30 per minute"),
+        "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),
     }

@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "list_approved": _l("Approved by the chamber"),
     "returned_to_centre": _l("Returned to the employment centre"),
     "test_result": _l("Test result recorded"),
+    "test_sitting_opened": _l("Test opened at a terminal"),
     "status_changed": _l("Status changed"),
 }
 

@@ -54,10 +54,19 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = True
 
 
+def idle_minutes(config, data) -> int:
+    """How long a session may sit unused: staff longer; an applicant in the middle of the
+    entrepreneurship test long enough to read every question; any other applicant a few minutes."""
+    if data.get("_user_id"):
+        return config["STAFF_IDLE_MINUTES"]
+    if data.get("test_sitting_id"):
+        return config["TEST_IDLE_MINUTES"]
+    return config["APPLICANT_IDLE_MINUTES"]
+
+
 class ServerSessionInterface(SessionInterface):
     def _idle_limit(self, app, data: dict) -> timedelta:
-        minutes = app.config["STAFF_IDLE_MINUTES"] if data.get("_user_id") else app.config["APPLICANT_IDLE_MINUTES"]
-        return timedelta(minutes=minutes)
+        return timedelta(minutes=idle_minutes(app.config, data))
 
     def open_session(self, app, request):
         key = request.cookies.get(self.get_cookie_name(app))
@@ -122,7 +131,8 @@ class ServerSessionInterface(SessionInterface):
     def _purge_expired(self, app, now) -> None:
         """Now and then, drop rows nobody can use any more (idle longer than the staff limit)."""
         if random.random() < 0.05:
-            longest = max(app.config["STAFF_IDLE_MINUTES"], app.config["APPLICANT_IDLE_MINUTES"])
+            longest = max(app.config["STAFF_IDLE_MINUTES"], app.config["APPLICANT_IDLE_MINUTES"],
+                          app.config["TEST_IDLE_MINUTES"])
             cutoff = now - timedelta(minutes=longest)
             with db.engine.begin() as conn:
                 conn.execute(sa.delete(_table).where(_table.c.last_seen_at < cutoff))

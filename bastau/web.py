@@ -39,13 +39,15 @@ def current_operator():
     return None
 
 
-PERSONAL_KEYS = ("apply_draft", "apply_receipt", "status_application_id")
+PERSONAL_KEYS = ("apply_draft", "apply_receipt", "status_application_id", "test_sitting_id", "test_result_id")
 
 
 def page_context() -> dict:
     """For the layout: is there something personal on screen that must vanish when idle?"""
     from flask import current_app, session
+
+    from .sessions import idle_minutes
     personal = any(key in session for key in PERSONAL_KEYS)
     staff = current_user.is_authenticated
-    minutes = current_app.config["STAFF_IDLE_MINUTES" if staff else "APPLICANT_IDLE_MINUTES"]
+    minutes = idle_minutes(current_app.config, session)
     return {"show_finish": personal and not staff, "idle_seconds": minutes * 60 if (personal or staff) else 0}

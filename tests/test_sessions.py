@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from bastau.models import WebSession, utcnow
@@ -110,3 +111,14 @@ def test_static_files_neither_read_nor_touch_the_session(client, app, store):
     response = client.get(css)
     assert "Set-Cookie" not in response.headers
     assert store.scalar(sa.select(WebSession.last_seen_at)) == seen - timedelta(minutes=2)
+
+
+@pytest.mark.parametrize("data, minutes", [
+    ({}, 5),                                  # an applicant at a shared terminal
+    ({"apply_draft": {}}, 5),
+    ({"test_sitting_id": 7}, 40),             # in the middle of the entrepreneurship test
+    ({"_user_id": "3"}, 20),                  # staff
+])
+def test_idle_limits(app, data, minutes):
+    from bastau.sessions import idle_minutes
+    assert idle_minutes(app.config, data) == minutes

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ..access import applications_for
 from ..apply.forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
 from ..clock import kz_midnight_utc
+from ..database import alphabetically
 from ..extensions import db, htmx
 from ..labels import LIST_STATE_LABELS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
 from ..lists import services as lists
@@ -57,7 +58,8 @@ def filtered_queue(user, filters: QueueFilter) -> sa.Select:
             full_name = sa.func.lower(Application.surname + " " + Application.first_name)
             query = query.where(sa.or_(full_name.like(pattern), sa.func.lower(Application.surname).like(pattern)))
     order = {"oldest": (Application.created_at, Application.id),
-             "surname": (Application.surname, Application.first_name, Application.id)}.get(
+             "surname": (alphabetically(Application.surname), alphabetically(Application.first_name),
+                         Application.id)}.get(
         filters.sort.data, (Application.created_at.desc(), Application.id.desc()))
     return query.order_by(*order)
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..access import applications_for
-from ..database import begin_write
+from ..database import alphabetically, begin_write
 from ..extensions import db
 from ..lifecycle import RETURN_REASONS
 from ..models import (
@@ -59,7 +59,7 @@ def ready_to_send(actor: User) -> sa.Select:
     return (applications_for(actor)
             .where(Application.status == Status.TARGET_GROUP_CONFIRMED,
                    Application.id.not_in(_on_a_current_list()))
-            .order_by(Application.surname, Application.first_name))
+            .order_by(alphabetically(Application.surname), alphabetically(Application.first_name)))
 
 
 def send_list(actor: User, application_ids: list[int] | None = None) -> ApplicantList:

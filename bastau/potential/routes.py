@@ -250,7 +250,7 @@ def _iin_key() -> str:
 
 
 @bp.route("/test", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("TEST_CODE_LIMIT", "10 per minute"), methods=["POST"])
+@limiter.limit(lambda: current_app.config["TEST_CODE_LIMIT"], methods=["POST"])
 @limiter.limit("20 per hour", key_func=_iin_key, methods=["POST"])
 def terminal():
     """Start of the test at a terminal: the one-time code from the chamber staff and the applicant's IIN."""
