@@ -93,3 +93,58 @@ def test_screenshots_of_the_staff_pages(live_server, browser, app, make_user, ma
     page.click("td a")
     page.screenshot(path=str(SHOTS / f"18-staff-application-{locale}-{viewport}.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_supervised_test_at_a_terminal_on_a_phone_screen(live_server, browser, app, make_user, make_application,
+                                                         store, locale):
+    """Chamber staff open a sitting and get a code; the applicant takes the test at a 360 px terminal."""
+    import sqlalchemy as sa
+
+    from bastau.models import Application, Status
+    application_id = make_application(status=Status.LIST_APPROVED)
+    iin = store.scalar(sa.select(Application.iin).where(Application.id == application_id))
+    context, page = sign_in(browser, live_server, make_user(Role.CHAMBER_STAFF), locale)
+    page.goto(f"{live_server}/staff/applications/{application_id}")
+    page.click(f"text={translated('Entrepreneurship test', locale)}")
+    page.click(f"text={translated('Start test at a terminal', locale)}")
+    code = page.inner_text("#test-code")
+    page.screenshot(path=str(SHOTS / f"19-chamber-test-code-{locale}-desktop.png"), full_page=True)
+    context.close()
+
+    terminal = browser.new_context(viewport=VIEWPORTS["phone"])
+    terminal.add_cookies([{"name": "lang", "value": locale, "url": live_server}])
+    page = terminal.new_page()
+    page.goto(live_server + "/test")
+    page.fill("#code", code)
+    page.fill("#iin", iin)
+    page.click("main form button")
+    page.wait_for_url("**/test/questions")
+    questions = page.locator("fieldset[id^=question-]")
+    assert questions.count() >= 20
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SHOTS / f"20-terminal-test-{locale}-phone.png"))
+    for n in range(questions.count()):
+        questions.nth(n).locator("input[type=radio]").first.check()
+    page.click("main form button.button")
+    page.wait_for_url("**/test/result")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(SHOTS / f"21-terminal-result-{locale}-phone.png"), full_page=True)
+    assert store.scalar(sa.select(Application.status).where(Application.id == application_id)) in (
+        Status.TEST_PASSED, Status.TEST_FAILED)
+    terminal.close()
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_screenshots_of_account_administration(live_server, browser, make_user, locale):
+    admin = make_user(Role.NATIONAL_ADMIN, username=f"admin-{locale}")
+    make_user(Role.OPERATOR, username=f"operator-{locale}")
+    context, page = sign_in(browser, live_server, admin, locale)
+    page.screenshot(path=str(SHOTS / f"22-admin-desk-{locale}-desktop.png"), full_page=True)
+    page.goto(live_server + "/admin/users")
+    page.screenshot(path=str(SHOTS / f"23-accounts-{locale}-desktop.png"), full_page=True)
+    page.goto(live_server + "/admin/users/new")
+    page.screenshot(path=str(SHOTS / f"24-new-account-{locale}-desktop.png"), full_page=True)
+    page.goto(live_server + "/admin/test/questions")
+    page.screenshot(path=str(SHOTS / f"25-questions-{locale}-desktop.png"), full_page=True)
+    context.close()
