@@ -1,8 +1,8 @@
 """The access table's building blocks: each area's routes are listed in tests/access_<area>.py."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from flask_babel import force_locale, gettext, ngettext
 from flask_migrate import upgrade
 
 from bastau import create_app, rules
-from bastau.clock import today
 from bastau.audit import purge_for_tests
+from bastau.clock import today
 from bastau.extensions import db, limiter
 from bastau.models import District, Role, User
 from bastau.reference import load_all
@@ -262,8 +262,8 @@ def make_application(app):
     """An application stored directly (no HTTP), for tests about what staff do with many of them."""
     from datetime import datetime
 
-    from bastau.models import Application, Status
     from bastau.apply.services import new_submission_key
+    from bastau.models import Application, Status
 
     def make(district_code: str = "195200000", status=Status.SUBMITTED, surname: str = "Әбенова",
              first_name: str = "Дана", channel: str = "akimat", social_status: str = "unemployed",

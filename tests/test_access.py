@@ -8,7 +8,6 @@ import importlib
 import pkgutil
 
 import pytest
-import sqlalchemy as sa
 
 import tests
 from bastau.extensions import db

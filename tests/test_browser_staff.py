@@ -41,7 +41,7 @@ def test_officer_confirms_in_bulk_chamber_approves_applicant_sees_it(live_server
     page.check("input[data-select-all=application]")  # tick all three
     assert page.locator("input[name=application]:checked").count() == 3
     page.screenshot(path=str(SHOTS / "11-centre-queue-kk-desktop.png"), full_page=True)
-    page.click(f"button[value=confirm]")
+    page.click("button[value=confirm]")
     page.wait_for_selector("text=" + translated_plural("%(num)d applicant confirmed as target group.",
                                                       "%(num)d applicants confirmed as target group.", 3, "kk"))
     assert page.locator("input[name=application]").count() == 0  # the queue of submitted ones is empty now

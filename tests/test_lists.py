@@ -105,7 +105,8 @@ def test_the_chamber_approves_and_returns_names(centre, chamber, confirmed, stor
     review(chamber, sent.id, [entries[confirmed[2]]], action="return", reason="not_reachable", note="Телефон өшік")
     returned = store.scalar(sa.select(ListEntry).where(ListEntry.id == entries[confirmed[2]]))
     assert (returned.decision, returned.reason, returned.note) == (Decision.RETURNED, "not_reachable", "Телефон өшік")
-    assert store.scalar(sa.select(AuditEntry.reason).where(AuditEntry.action == "returned_to_centre")) == "not_reachable"
+    returned_entry = store.scalar(sa.select(AuditEntry).where(AuditEntry.action == "returned_to_centre"))
+    assert returned_entry.reason == "not_reachable"
     # The centre sees the list's state and the reason; the returned person can go on a new list.
     view = centre.get(f"/lists/{sent.id}")
     assert re.search(r'id="list-state">([^<]+)<', page_text(view)).group(1) == translated("Reviewed", "kk")

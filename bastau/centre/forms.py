@@ -33,7 +33,7 @@ def _options(labels: dict) -> list[SelectChoice]:
 
 class QueueFilter(Form):
     """The queue's filters, read from the query string (a GET form: bookmarkable, no CSRF needed)."""
-    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in QUEUE_STATUSES] + [ALL],
+    status = SelectField(_l("Status"), choices=_options({s: STATUS_LABELS[s] for s in QUEUE_STATUSES}) + [ALL],
                          default=Status.SUBMITTED.value, validate_choice=False)
     q = StringField(_l("Name or IIN"), validators=[Optional(), Length(max=60)], filters=[lambda s: (s or "").strip()])
     source = SelectField(_l("Applied at"), choices=[ALL] + _options(CHANNEL_LABELS),

@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired
 from .. import rules
 from ..access import applications_for
 from ..apply.services import earlier_applications
+from ..centre.forms import RejectForm
 from ..clock import kz_midnight_utc, today
 from ..extensions import db, limiter, login_manager
-from ..centre.forms import RejectForm
 from ..labels import ACTION_LABELS, ALL_REASON_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role, Status, User
 from ..urls import safe_next
