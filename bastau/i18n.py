@@ -38,6 +38,12 @@ def short_date(value) -> str:
     return babel_format_date(value, "dd.MM.yyyy") if value else ""
 
 
+def phone(number: str) -> str:
+    """+77011234567 as people read it: +7 701 123 45 67."""
+    from .rules import format_mobile
+    return format_mobile(number) if number and len(number) == 12 else number or ""
+
+
 def tenge(amount: int) -> str:
     """Money in whole tenge with the locale's grouping: 34 600 000 ₸."""
     return f"{format_decimal(amount, format='#,##0')}\u00a0₸"
@@ -46,7 +52,7 @@ def tenge(amount: int) -> str:
 def init_app(app: Flask, babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
-    app.jinja_env.filters.update(long_date=long_date, short_date=short_date, tenge=tenge)
+    app.jinja_env.filters.update(long_date=long_date, short_date=short_date, tenge=tenge, phone=phone)
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()))
 
 
