@@ -11,7 +11,13 @@ from ..extensions import db, limiter
 from ..labels import ROLE_LABELS
 from ..models import AuditEntry, Role, User
 from ..web import render_page, role_required
-from .forms import ACTION_LABELS, DUPLICATE_MESSAGES, AccountFilter, AccountForm, PasswordChangeForm
+from .forms import (
+    ACTION_LABELS,
+    DUPLICATE_MESSAGES,
+    AccountFilter,
+    AccountForm,
+    PasswordChangeForm,
+)
 from .services import (
     DuplicateAccount,
     OwnAccount,

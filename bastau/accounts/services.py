@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..access import in_area
 from ..database import begin_write
 from ..extensions import db
 from ..i18n import alphabetical
@@ -28,12 +29,9 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 def users_for(admin: User) -> sa.Select:
     """The accounts an administrator manages; every accounts query starts here so that none forgets the area."""
-    query = sa.select(User)
-    if admin.role == Role.NATIONAL_ADMIN:
-        return query
-    if admin.role == Role.REGIONAL_ADMIN:
-        return query.join(District, User.district_id == District.id).where(District.region_id == admin.region_id)
-    return query.where(sa.false())
+    if admin.role not in ADMIN_ROLES:
+        return sa.select(User).where(sa.false())
+    return in_area(sa.select(User), admin, User.district_id)
 
 
 def assignable_roles(admin: User) -> tuple[Role, ...]:

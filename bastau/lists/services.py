@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .. import audit
-from ..access import applications_for
+from ..access import applications_for, in_area
 from ..database import alphabetically, begin_write
 from ..extensions import db
 from ..lifecycle import RETURN_REASONS
@@ -19,9 +19,7 @@ from ..models import (
     ApplicantList,
     Application,
     Decision,
-    District,
     ListEntry,
-    Role,
     Status,
     User,
     utcnow,
@@ -38,13 +36,7 @@ class ListError(Exception):
 
 def lists_for(user: User) -> sa.Select:
     """Lists in the user's area (district; region for regional administrators; all for national)."""
-    query = sa.select(ApplicantList)
-    if user.role == Role.NATIONAL_ADMIN:
-        return query
-    if user.role == Role.REGIONAL_ADMIN:
-        return query.join(District, ApplicantList.district_id == District.id).where(
-            District.region_id == user.region_id)
-    return query.where(ApplicantList.district_id == user.district_id)
+    return in_area(sa.select(ApplicantList), user, ApplicantList.district_id)
 
 
 def _on_a_current_list():

@@ -19,7 +19,16 @@ from ..access import applications_for
 from ..clock import today
 from ..extensions import db, limiter
 from ..labels import NEXT_STEPS, STATUS_LABELS
-from ..models import Application, ProgrammeYear, Role, Status, TestMethod, TestQuestion, TestSitting, utcnow
+from ..models import (
+    Application,
+    ProgrammeYear,
+    Role,
+    Status,
+    TestMethod,
+    TestQuestion,
+    TestSitting,
+    utcnow,
+)
 from ..web import PERSONAL_KEYS, render_page, role_required
 from . import services
 from .forms import OPTION_ROWS, CodeForm, PaperScoreForm, PassMarkForm, QuestionForm
