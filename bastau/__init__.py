@@ -51,7 +51,9 @@ def register_blueprints(app: Flask) -> None:
     from .potential.routes import bp as potential_bp
     from .staff.routes import bp as staff_bp
     from .status.routes import bp as status_bp
+    from .trainer.routes import bp as trainer_bp
+    from .training.routes import bp as training_bp
 
     for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
-               potential_bp):
+               potential_bp, training_bp, trainer_bp):
         app.register_blueprint(bp)

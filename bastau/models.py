@@ -177,6 +177,9 @@ class Application(db.Model):
 
     test_sittings: Mapped[list[TestSitting]] = relationship(
         back_populates="application", order_by="TestSitting.id", viewonly=True)
+    # A participant is in at most one cohort at a time: one column, not a list.
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id"), index=True)
+    cohort: Mapped[Cohort | None] = relationship(back_populates="participants")
 
     __table_args__ = (
         # One active application per IIN per programme year, enforced by the database itself.
@@ -362,3 +365,93 @@ class TestSitting(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="test_sittings")
     opened_by: Mapped[User] = relationship()
+
+
+class Cohort(db.Model):
+    """A training group (лек / поток) of a district: numbered 1–6 in its year, with a dated schedule."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
+    programme_year: Mapped[int]
+    number: Mapped[int]
+    language: Mapped[str] = mapped_column(sa.String(2))
+    venue: Mapped[str] = mapped_column(sa.String(200))
+    start_date: Mapped[date]
+    training_days: Mapped[int]
+    capacity: Mapped[int]
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    district: Mapped[District] = relationship()
+    trainer: Mapped[User] = relationship(foreign_keys=[trainer_id])
+    days: Mapped[list[TrainingDay]] = relationship(back_populates="cohort", order_by="TrainingDay.day_number",
+                                                   cascade="all, delete-orphan")
+    participants: Mapped[list[Application]] = relationship(back_populates="cohort", order_by="Application.surname")
+
+    __table_args__ = (
+        sa.UniqueConstraint("district_id", "programme_year", "number", name="uq_cohort_number"),
+        sa.CheckConstraint("number BETWEEN 1 AND 6", name="number_1_to_6"),
+        sa.CheckConstraint("training_days BETWEEN 25 AND 30", name="training_days_25_to_30"),
+        sa.CheckConstraint("capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("language IN ('kk', 'ru')", name="language_kk_ru"),
+    )
+
+    @property
+    def title(self) -> str:
+        return f"{self.number}/{self.programme_year}"
+
+
+class TrainingDay(db.Model):
+    """One dated session of a cohort's schedule and the module taught that day."""
+    __tablename__ = "training_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"))
+    day_number: Mapped[int]
+    date: Mapped[date]
+    module_number: Mapped[int]
+    delivered_at: Mapped[datetime | None]
+    delivered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    cohort: Mapped[Cohort] = relationship(back_populates="days")
+
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "day_number", name="uq_training_day_number"),
+        sa.UniqueConstraint("cohort_id", "date", name="uq_training_day_date"),
+        sa.CheckConstraint("module_number BETWEEN 1 AND 12", name="module_1_to_12"),
+    )
+
+
+class Mark(str, enum.Enum):
+    PRESENT = "present"
+    ABSENT = "absent"      # absent without a valid reason: counts towards the 3-day rule
+    EXCUSED = "excused"    # absent with a valid reason: does not count
+
+
+class Attendance(db.Model):
+    """A participant's mark for one training day; saving the same day again updates it (idempotent)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_day_id: Mapped[int] = mapped_column(sa.ForeignKey("training_day.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    mark: Mapped[Mark] = mapped_column(_enum(Mark))
+    reason: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("training_day_id", "application_id", name="uq_attendance_day_person"),)
+
+
+class ExpulsionReview(db.Model):
+    """The commission's decision about a participant flagged for too many unexcused absences."""
+    __tablename__ = "expulsion_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    expel: Mapped[bool]
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    note: Mapped[str | None] = mapped_column(sa.String(300))
+    decided_on: Mapped[date]
+    unexcused_days: Mapped[int]  # counted when the commission decided; a "keep" covers these days only
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    decided_by: Mapped[User] = relationship()

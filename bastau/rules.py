@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 MIN_AGE = 18
@@ -220,3 +220,36 @@ def test_code_is_well_formed(code: str) -> bool:
 
 # Named like the programme's words, not like tests: pytest must not collect them when imported.
 test_score.__test__ = test_passed.__test__ = test_code_is_well_formed.__test__ = False
+
+
+# ---- Training (cohorts, schedules, attendance) ----
+
+MODULES = 12
+MIN_TRAINING_DAYS, MAX_TRAINING_DAYS = 25, 30
+SUNDAY = 6
+
+
+def training_dates(start: date, days: int, holidays: set[date] | frozenset[date]) -> list[date]:
+    """The dated sessions of a cohort: `days` days from `start` on, skipping Sundays and public holidays."""
+    if not MIN_TRAINING_DAYS <= days <= MAX_TRAINING_DAYS:
+        raise ValueError(f"training lasts {MIN_TRAINING_DAYS}-{MAX_TRAINING_DAYS} days, not {days}")
+    dates, day = [], start
+    while len(dates) < days:
+        if day.weekday() != SUNDAY and day not in holidays:
+            dates.append(day)
+        day += timedelta(days=1)
+    return dates
+
+
+def module_of_day(day_index: int, days: int) -> int:
+    """The 12 modules spread evenly over the training days (day_index from 0): each gets 2 or 3 days."""
+    return day_index * MODULES // days + 1
+
+
+def unexcused_days(marks) -> int:
+    """Days absent without a valid reason; excused days do not count (marks: "present"/"absent"/"excused")."""
+    return sum(1 for mark in marks if str(getattr(mark, "value", mark)) == "absent")
+
+
+def cohort_has_places(enrolled: int, capacity: int, adding: int = 1) -> bool:
+    return enrolled + adding <= capacity

@@ -21,8 +21,8 @@ from bastau.models import District, Role, User
 from bastau.reference import load_all
 
 pytest_plugins = ["tests.journey"]  # the `receipt` fixture
-PEOPLE_TABLES = ("audit_entry", "web_session", "list_entry", "applicant_list", "test_sitting", "application",
-                 "staff_user")
+PEOPLE_TABLES = ("audit_entry", "web_session", "attendance", "expulsion_review", "list_entry", "applicant_list",
+                 "test_sitting", "application", "training_day", "cohort", "staff_user")
 PASSWORD = "correct horse 42"
 
 
