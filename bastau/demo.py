@@ -4,23 +4,28 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from . import audit, rules
-from .apply.services import NewApplication, new_submission_key, submit_application
+from .apply.services import CODE_HASH_METHOD, NewApplication, new_submission_key, submit_application
 from .clock import today
 from .consent import CURRENT_VERSION
 from .extensions import db
 from .models import (
     Application,
     AuditEntry,
+    Attendance,
     Channel,
+    Cohort,
     Decision,
     District,
     Education,
+    Mark,
     Region,
     Role,
     SocialStatus,
     Status,
+    TrainingDay,
     User,
     utcnow,
 )
@@ -51,6 +56,17 @@ APPLICANTS = [  # surname, name, patronymic, birth date, sex, status
     ("Сейітқали", "Арман", "Болатұлы", date(1999, 12, 19), "male", Status.SUBMITTED),
     ("Жақыпова", "Меруерт", "Сағатқызы", date(1981, 4, 27), "female", Status.LIST_APPROVED),
     ("Оразбаев", "Қайрат", "Нұрланұлы", date(1976, 8, 3), "male", Status.LIST_APPROVED),
+    ("Есенова", "Ботагөз", "Маратқызы", date(1994, 3, 30), "female", Status.TEST_PASSED),
+    ("Шәріпов", "Нұржан", None, date(1988, 11, 11), "male", Status.TEST_PASSED),
+]
+# Cohort 1 is in training now: (surname, name, born, sex, unexcused absent days so far)
+TRAINEES = [
+    ("Ахметжанова", "Жұлдыз", date(1990, 7, 7), "female", 0),
+    ("Бейсенов", "Ержан", date(1985, 1, 21), "male", 1),
+    ("Вороненко", "Ольга", date(1979, 5, 2), "female", 0),
+    ("Дүйсенбаев", "Самат", date(1997, 9, 9), "male", 4),   # flagged: the commission has to decide
+    ("Ермекова", "Ләззат", date(1992, 2, 18), "female", 2),
+    ("Жанұзақов", "Тимур", date(1983, 6, 25), "male", 0),
 ]
 
 
@@ -82,7 +98,44 @@ def load() -> str:
         _apply(iin, surname, name, patronymic, born, sex, district, year, DEMO_ACCESS_CODE,
                users[Role.OPERATOR] if serial % 2 else None, status, users[Role.CENTRE_OFFICER])
     _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF])
-    return f"Demo data: {len(USERS)} staff accounts and {len(APPLICANTS) + 1} applications in {district.name_kk}."
+    _start_demo_cohort(district, year, users)
+    return (f"Demo data: {len(USERS)} staff accounts, {len(APPLICANTS) + len(TRAINEES) + 1} applications and "
+            f"a cohort in training in {district.name_kk}.")
+
+
+def _start_demo_cohort(district: District, year: int, users: dict) -> None:
+    """Cohort 1, in its third week, with attendance so far; one participant has 4 unexcused days."""
+    from .calendar import public_holidays
+    start = today() - timedelta(days=15)
+    cohort = Cohort(district=district, programme_year=year, number=1, language="kk", venue="Қаскелең, Абылай хан 25",
+                    start_date=start, training_days=25, capacity=30, trainer=users[Role.TRAINER],
+                    created_by_id=users[Role.CHAMBER_STAFF].id)
+    dates = rules.training_dates(start, 25, public_holidays())
+    cohort.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25))
+                   for i, d in enumerate(dates)]
+    db.session.add(cohort)
+    db.session.flush()
+    past = [day for day in cohort.days if day.date < today()]
+    for serial, (surname, name, born, sex, absences) in enumerate(TRAINEES, start=300):
+        application = Application(
+            programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,
+            birth_date=born, sex=sex, phone=f"+7707{serial:07d}", district_id=district.id,
+            social_status=SocialStatus.UNEMPLOYED, education=Education.VOCATIONAL, channel=Channel.EMPLOYMENT_CENTRE,
+            status=Status.IN_TRAINING, cohort=cohort,
+            access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+            submission_key=new_submission_key(), language="kk", consent_version=CURRENT_VERSION,
+            consent_language="kk", consent_at=utcnow())
+        db.session.add(application)
+        db.session.flush()
+        audit.record("submitted", None, application, to_status=Status.SUBMITTED)
+        audit.record("training_started", None, application, from_status=Status.ENROLLED, to_status=Status.IN_TRAINING)
+        for index, day in enumerate(past):
+            absent = index % 3 == 1 and index // 3 < absences
+            db.session.add(Attendance(training_day_id=day.id, application_id=application.id,
+                                      recorded_by_id=users[Role.TRAINER].id, mark=Mark.ABSENT if absent else Mark.PRESENT))
+        for day in past:
+            day.delivered_at, day.delivered_by_id = utcnow(), users[Role.TRAINER].id
+    db.session.commit()
 
 
 def _send_demo_list(officer: User, chamber: User) -> None:
