@@ -1,4 +1,4 @@
-"""`flask reference load`, `flask demo load`, `flask users create`."""
+"""`flask reference load`, `flask demo load`, `flask users create`, `flask training advance`."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,7 @@ from .models import District, Region, Role, User
 reference_cli = AppGroup("reference", help="Reference data: regions, districts, MCI.")
 demo_cli = AppGroup("demo", help="Demo data for trying Bastau out.")
 users_cli = AppGroup("users", help="Staff accounts.")
+training_cli = AppGroup("training", help="Training cohorts.")
 
 
 @reference_cli.command("load")
@@ -62,6 +63,16 @@ def create_user(username, full_name, role, district_code, region_code, password)
     click.echo(f"Created {role.value} {user.username}.")
 
 
+@training_cli.command("advance")
+def advance_training():
+    """Move participants on as the calendar goes (run daily from cron; pages also do it as they load):
+    enrolled -> in training from the first day, in training -> completed after the last day."""
+    from .clock import today
+    from .training.services import advance_cohorts
+    advanced = advance_cohorts(today())
+    click.echo(f"Training: {advanced.started} started, {advanced.completed} completed.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (reference_cli, demo_cli, users_cli):
+    for group in (reference_cli, demo_cli, users_cli, training_cli):
         app.cli.add_command(group)

@@ -88,3 +88,42 @@ ACTION_LABELS = {
 }
 
 ALL_REASON_LABELS = {**RETURN_REASON_LABELS, **NOT_TARGET_GROUP_REASON_LABELS}
+
+# ---- Training: attendance, the absence rule and the commission's expulsion decisions ----
+
+from .rules import MAX_UNEXCUSED_DAYS  # noqa: E402  (kept with the labels that use it)
+
+MARK_LABELS = {
+    "present": _l("Present"),
+    "absent": _l("Absent"),
+    "excused": _l("Valid reason"),
+}
+
+ABSENCE_REASON_LABELS = {
+    "illness": _l("Illness"),
+    "family": _l("Family circumstances"),
+    "work": _l("Work or official duty"),
+    "other": _l("Other reason"),
+}
+
+EXPULSION_REASON_LABELS = {
+    "unexcused_absences": _l("More than %(max)d days absent without a valid reason", max=MAX_UNEXCUSED_DAYS),
+    "stopped_attending": _l("Stopped coming to the training"),
+    "other": _l("Other reason"),
+}
+
+KEEP_REASON_LABELS = {
+    "valid_reasons_later": _l("Valid reasons for the absences were shown later"),
+    "catching_up": _l("Is catching up on the missed modules"),
+    "last_warning": _l("Warned: one more chance"),
+    "other": _l("Other reason"),
+}
+
+ACTION_LABELS.update({
+    "attendance_marked": _l("Attendance marked"),
+    "expelled": _l("Expelled by the commission"),
+    "kept_in_training": _l("Kept in training by the commission"),
+})
+
+# The staff application page reads this dict: the history shows absence and decision reasons too.
+ALL_REASON_LABELS.update({**ABSENCE_REASON_LABELS, **EXPULSION_REASON_LABELS, **KEEP_REASON_LABELS})
