@@ -31,6 +31,9 @@ NEXT_STEPS = {
     Status.TEST_PASSED: _l("You will be placed in a training cohort. The schedule will appear here."),
     Status.NOT_TARGET_GROUP: _l("If you think this is a mistake, come to the employment centre with your ID card."),
     Status.TEST_FAILED: _l("You may apply again next year. The chamber of entrepreneurs can tell you how to prepare."),
+    Status.IN_TRAINING: _l("Come to every training day. More than 3 days missed without a valid reason may end "
+                           "your training: tell your trainer if you are ill or cannot come."),
+    Status.EXPELLED: _l("The commission ended your training. You may apply again next year."),
     Status.ENROLLED: _l("Come to the first day of training. More than 3 days missed without a valid reason "
                         "may end your training."),
 }

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired
 from .. import rules
 from ..apply.services import find_application
 from ..extensions import db, limiter
-from ..labels import NEXT_STEPS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..labels import EXPULSION_REASON_LABELS, NEXT_STEPS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
 from ..models import Application
 from ..web import render_page
 
@@ -66,4 +66,4 @@ def view():
     history = [entry for entry in application.history if entry.to_status is not None]
     return render_page("status/view.html", application=application, history=history,
                        labels=STATUS_LABELS, next_step=NEXT_STEPS.get(application.status),
-                       reasons=NOT_TARGET_GROUP_REASON_LABELS)
+                       reasons={**NOT_TARGET_GROUP_REASON_LABELS, **EXPULSION_REASON_LABELS})
