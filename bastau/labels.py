@@ -87,6 +87,10 @@ ACTION_LABELS = {
     "returned_to_centre": _l("Returned to the employment centre"),
     "test_result": _l("Test result recorded"),
     "test_sitting_opened": _l("Test opened at a terminal"),
+    "enrolled": _l("Enrolled in a cohort"),
+    "unenrolled": _l("Taken out of a cohort"),
+    "training_started": _l("Training started"),
+    "training_completed": _l("Training completed"),
     "status_changed": _l("Status changed"),
 }
 

@@ -3,8 +3,6 @@ decisions (expel or keep), through HTTP as the trainer's phone and the commissio
 from __future__ import annotations
 
 import re
-import sys
-import types
 from datetime import date, timedelta
 
 import pytest
@@ -282,7 +280,7 @@ def test_module_delivered_is_ticked_and_unticked(store, trainer, group):
 def test_only_participants_in_training_are_on_the_register(app, store, trainer, group, make_application,
                                                            monkeypatch):
     # The cohort service would start the enrolled one's training (the cohort began): show the register's own rule.
-    monkeypatch.setattr(services, "advance_cohorts_if_ready", lambda: False)
+    monkeypatch.setattr(services, "advance_cohorts_of", lambda user: None)
     newcomer = make_application(status=Status.ENROLLED, cohort_id=group["id"], surname="Дәулетова")
     gone = make_application(status=Status.WITHDRAWN, cohort_id=group["id"], surname="Жұмабаева")
     expelled = make_application(status=Status.EXPELLED, cohort_id=group["id"], surname="Иманова")
@@ -458,21 +456,11 @@ def test_the_decision_shows_in_the_staff_history(app, make_user, commission, fla
 
 # ---- The cohort pages move on first ----
 
-def test_pages_let_the_cohorts_move_on_when_the_cohort_service_exists(monkeypatch, trainer, group):
-    calls = []
-    fake = types.ModuleType("bastau.training.services")
-    fake.advance_cohorts = calls.append
-    monkeypatch.setitem(sys.modules, "bastau.training.services", fake)
+def test_the_trainers_page_starts_the_training_of_the_enrolled(store, trainer, group, make_application):
+    """The cohort has begun: opening the trainer's page moves an enrolled participant into training."""
+    newcomer = make_application(status=Status.ENROLLED, cohort_id=group["id"], surname="Дәулетова")
     trainer.get("/trainer/")
-    trainer.get(f"/trainer/cohorts/{group['id']}")
-    trainer.get(day_url(day_of(group, 0)))
-    assert calls == [today()] * 3
-
-
-def test_pages_work_before_the_cohort_service_exists(monkeypatch, app):
-    monkeypatch.setitem(sys.modules, "bastau.training.services", None)  # import raises ModuleNotFoundError
-    with app.app_context():
-        assert services.advance_cohorts_if_ready() is False
+    assert store.scalar(sa.select(Application.status).where(Application.id == newcomer)) == Status.IN_TRAINING
 
 
 def test_a_session_that_ended_keeps_the_marks(app, trainer, group):

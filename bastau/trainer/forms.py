@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from ..clock import today

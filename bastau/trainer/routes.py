@@ -80,7 +80,7 @@ def _participants(cohort_ids: list[int]) -> list[Application]:
 @role_required(*TRAINER)
 def cohorts():
     """My cohorts, the one with a session today on top (with a big button to its register)."""
-    services.advance_cohorts_if_ready()
+    services.advance_cohorts_of(current_user)
     mine = db.session.scalars(services.cohorts_for(current_user).options(sa.orm.selectinload(Cohort.days))
                               .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
     people = _participants([c.id for c in mine])
@@ -102,7 +102,7 @@ def cohorts():
 @role_required(*TRAINER)
 def cohort(cohort_id: int):
     """A cohort's schedule (delivered or not) and each participant's attendance so far, with the flag."""
-    services.advance_cohorts_if_ready()
+    services.advance_cohorts_of(current_user)
     found = _cohort_or_404(cohort_id)
     people = _participants([found.id])
     counts = services.tallies([p.id for p in people])
@@ -119,7 +119,7 @@ def cohort(cohort_id: int):
 def attendance(day_id: int):
     """One day's register: everyone present unless marked otherwise; one Save for the whole group."""
     if request.method == "GET":
-        services.advance_cohorts_if_ready()
+        services.advance_cohorts_of(current_user)
     day = _day_or_404(day_id)
     register = services.register_of(day)
     form = DayForm(data={"delivered": day.delivered_at is not None})
@@ -169,7 +169,7 @@ attendance.on_csrf_error = _attendance_csrf_error
 @role_required(*FLAG_READERS)
 def flagged():
     """Participants of the district with more than 3 unexcused days since the commission last kept them."""
-    services.advance_cohorts_if_ready()
+    services.advance_cohorts_of(current_user)
     return render_page("trainer/flagged.html", flagged=services.flagged_for(current_user),
                        max_days=rules.MAX_UNEXCUSED_DAYS)
 
@@ -179,7 +179,7 @@ def flagged():
 def review(application_id: int):
     """A participant's attendance and the commission's decision: expel, or keep in training."""
     if request.method == "GET":
-        services.advance_cohorts_if_ready()
+        services.advance_cohorts_of(current_user)
     application = db.session.scalar(applications_for(current_user).where(Application.id == application_id))
     if application is None:
         abort(404)

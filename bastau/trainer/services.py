@@ -10,7 +10,6 @@ once. A refused change raises Refused and changes nothing.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,6 +28,7 @@ from ..models import (
     Cohort,
     ExpulsionReview,
     Mark,
+    Role,
     Status,
     TrainingDay,
     User,
@@ -62,23 +62,12 @@ class NotFound(Exception):
     """Nothing of that id in the user's area (the route answers 404)."""
 
 
-def advance_cohorts_if_ready() -> bool:
-    """Let the cohorts move on (enrolled → in training → completed) before a page reads them.
-
-    `bastau.training.services.advance_cohorts(today)` belongs to the cohort pages; until it exists,
-    nothing happens here. Returns whether it ran.
-    """
-    try:
-        services = importlib.import_module("bastau.training.services")
-    except ModuleNotFoundError as missing:
-        if missing.name != "bastau.training.services":
-            raise  # a broken import inside that module must not be hidden
-        return False
-    advance = getattr(services, "advance_cohorts", None)
-    if advance is None:
-        return False
-    advance(today())
-    return True
+def advance_cohorts_of(user: User) -> None:
+    """Let the cohorts a page shows move on (enrolled → in training → completed) before it reads them:
+    a trainer's own cohorts, or every cohort of the district for chamber staff and the commission."""
+    from ..training.services import advance_cohorts
+    query = cohorts_for(user) if user.role == Role.TRAINER else in_area(sa.select(Cohort), user, Cohort.district_id)
+    advance_cohorts(today(), query.with_only_columns(Cohort.id))
 
 
 # ---- Reading: cohorts, days, participants and their tallies ----
