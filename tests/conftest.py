@@ -284,3 +284,19 @@ def make_application(app):
             db.session.commit()
             return application.id
     return make
+
+
+def browser_sign_in(browser, live_server, user, locale: str = "kk", viewport: dict | None = None,
+                    javascript: bool = True):
+    """A new Chromium context signed in as `user`, with the page language set; returns (context, page)."""
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, java_script_enabled=javascript)
+    context.add_cookies([{"name": "lang", "value": locale, "url": live_server}])
+    page = context.new_page()
+    page.goto(live_server + "/staff/login")
+    page.fill("#login", user.username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("main button")
+    page.wait_for_load_state()
+    assert "/staff/login" not in page.url, "sign-in failed"
+    return context, page

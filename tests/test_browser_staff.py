@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bastau.models import Role
-from tests.conftest import PASSWORD, translated, translated_plural
+from tests.conftest import browser_sign_in, translated, translated_plural
 from tests.journey import apply, receipt_details
 from tests.test_browser import SHOTS, VIEWPORTS
 
@@ -15,14 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 def sign_in(browser, live_server, user, locale="kk", viewport="desktop"):
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
-    context.add_cookies([{"name": "lang", "value": locale, "url": live_server}])
-    page = context.new_page()
-    page.goto(live_server + "/staff/login")
-    page.fill("#login", user.username)
-    page.fill("#password", PASSWORD)
-    page.click("main button")
-    page.wait_for_url("**/staff/")
+    context, page = browser_sign_in(browser, live_server, user, locale, VIEWPORTS[viewport])
+    page.goto(live_server + "/staff/")
     return context, page
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from bastau.clock import today
 from bastau.models import Application, Attendance, AuditEntry, Role, Status, TrainingDay
-from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in
 from tests.test_browser import SHOTS, VIEWPORTS
 from tests.test_trainer import PAST_DAYS, absent_on, make_cohort
 
@@ -20,15 +20,7 @@ NAMES = ("Әбенова", "Бекұлы", "Ғалымов", "Иванова", "
 
 def phone(browser, live_server, user, locale: str, javascript: bool = True):
     """A signed-in phone browser in the given language."""
-    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
-    context.add_cookies([{"name": "lang", "value": locale, "url": live_server}])
-    page = context.new_page()
-    page.goto(live_server + "/staff/login")
-    page.fill("#login", user.username)
-    page.fill("#password", PASSWORD)
-    page.click("main button")
-    page.wait_for_url("**/staff/")
-    return context, page
+    return browser_sign_in(browser, live_server, user, locale, PHONE, javascript)
 
 
 def fits(page) -> bool:

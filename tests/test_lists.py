@@ -9,7 +9,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from bastau.models import ApplicantList, Application, AuditEntry, Decision, ListEntry, Role, Status
+from bastau.models import (
+    ApplicantList,
+    Application,
+    AuditEntry,
+    Decision,
+    ListEntry,
+    Role,
+    Status,
+)
 from tests.conftest import login, page_text, post_form, translated
 from tests.journey import shows
 

@@ -23,7 +23,9 @@ from bastau.models import (
     WebSession,
     utcnow,
 )
-from bastau.models import TestMethod as Method  # as-names: pytest collects classes named Test*
+from bastau.models import (
+    TestMethod as Method,  # as-names: pytest collects classes named Test*
+)
 from bastau.models import TestSitting as Sitting
 from bastau.reference import load_questions
 from tests.conftest import csrf_token, login, new_iin, page_text, post_form, translated

@@ -22,7 +22,7 @@ from bastau.models import (
     TrainingDay,
 )
 from bastau.trainer import services
-from tests.conftest import csrf_token, district, login, page_text, post_form
+from tests.conftest import csrf_token, district, login, page_text, post_form, translated
 
 OWN, OTHER = "195200000", "615200000"  # Қарасай (Алматы облысы), Сайрам (Түркістан облысы)
 PAST_DAYS = 10  # the cohorts below started 10 days ago: days 1–10 are past, day 11 is today, 12–25 to come
@@ -470,3 +470,16 @@ def test_a_session_that_ended_keeps_the_marks(app, trainer, group):
     assert response.status_code == 400
     body = page_text(response)
     assert 'id="register-error"' in body and f'id="m{away}a" value="absent" checked' in body
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_the_expelled_participant_sees_it_with_the_reason_in_their_language(app, commission, flagged, locale):
+    decide(commission, flagged, decision="expel", expel_reason="stopped_attending", decided_on=today().isoformat())
+    applicant = app.test_client()
+    applicant.set_cookie("lang", locale)
+    with applicant.session_transaction() as session:  # as after a status look-up with the receipt
+        session["status_application_id"] = flagged
+    body = page_text(applicant.get("/status/view"))
+    assert re.search(r'id="current-status">([^<]+)<', body).group(1) == translated("Expelled from training", locale)
+    assert translated("Stopped coming to the training", locale) in body
+    assert translated("The commission ended your training. You may apply again next year.", locale) in body

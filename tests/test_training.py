@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from bastau import rules
 from bastau.calendar import public_holidays
@@ -26,7 +27,7 @@ from bastau.models import (
     TrainingDay,
 )
 from bastau.training import services
-from tests.conftest import login, page_text, post_form
+from tests.conftest import login, page_text, post_form, translated
 from tests.journey import RU, look_up
 
 OTHER = "615200000"  # Сайрам (Түркістан облысы)
@@ -553,3 +554,15 @@ def test_finding_upcoming_cohorts_on_a_phone(app, live_server, browser, cohort, 
     assert page.inner_text(f"#cohort-{cohort} .places-left") == "3"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_upcoming_cohorts_speak_the_visitors_language(app, client, chamber, trainer, clock, locale):
+    form_cohort(chamber, trainer.id, number=4, start=date(2026, 5, 4), language="ru")
+    clock.day = date(2026, 4, 20)
+    region_id, district_id = place_ids(app)
+    client.set_cookie("lang", locale)
+    page = page_text(client.get(f"/training?region={region_id}&district={district_id}"))
+    assert translated("When does training start?", locale) in page
+    assert translated("Russian", locale) in page  # the cohort's training language, in the visitor's words
+    assert format_date(date(2026, 5, 4), "long", locale=locale) in page
