@@ -51,9 +51,12 @@ def register_blueprints(app: Flask) -> None:
     from .potential.routes import bp as potential_bp
     from .staff.routes import bp as staff_bp
     from .status.routes import bp as status_bp
+    from .defence.routes import bp as defence_bp
+    from .loans.routes import bp as loans_bp
+    from .plans.routes import bp as plans_bp
     from .trainer.routes import bp as trainer_bp
     from .training.routes import bp as training_bp
 
     for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
-               potential_bp, training_bp, trainer_bp):
+               potential_bp, training_bp, trainer_bp, plans_bp, defence_bp, loans_bp):
         app.register_blueprint(bp)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -455,3 +456,170 @@ class ExpulsionReview(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     decided_by: Mapped[User] = relationship()
+
+
+class Sector(str, enum.Enum):
+    AGRICULTURE = "agriculture"
+    SERVICES = "services"
+    TRADE = "trade"
+    PRODUCTION = "production"
+    OTHER = "other"
+
+
+class BusinessPlan(db.Model):
+    """One uploaded version of a participant's business plan (new versions keep the old ones)."""
+    __tablename__ = "business_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    version: Mapped[int]
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)  # generated; never the uploaded name
+    original_name: Mapped[str] = mapped_column(sa.String(255))            # shown and used as the download name
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    sector: Mapped[Sector] = mapped_column(_enum(Sector))
+    village: Mapped[str] = mapped_column(sa.String(120))
+    amount_needed: Mapped[int]  # tenge
+    jobs_planned: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))  # None: the participant
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "version", name="uq_business_plan_version"),
+        sa.CheckConstraint("amount_needed >= 0 AND jobs_planned >= 0", name="non_negative"),
+    )
+
+
+class DefenceSession(db.Model):
+    """A commission sitting where a cohort's participants defend their business plans."""
+    __tablename__ = "defence_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id"), index=True)
+    held_on: Mapped[date]
+    place: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship()
+    members: Mapped[list[User]] = relationship(secondary="defence_member", order_by="User.full_name")
+
+
+defence_member = sa.Table(
+    "defence_member", db.metadata,
+    sa.Column("session_id", sa.ForeignKey("defence_session.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("staff_user.id"), primary_key=True),
+)
+
+
+class RubricCriterion(db.Model):
+    """A criterion of the defence rubric, with its weight (kept as data, both languages)."""
+    __tablename__ = "rubric_criterion"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text_kk: Mapped[str] = mapped_column(sa.Text)
+    text_ru: Mapped[str] = mapped_column(sa.Text)
+    weight: Mapped[int] = mapped_column(default=1)
+    max_points: Mapped[int] = mapped_column(default=10)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def text(self) -> str:
+        return self.text_ru if str(get_locale()) == "ru" else self.text_kk
+
+
+class DefenceScore(db.Model):
+    """One member's points for one criterion of one participant's plan."""
+    __tablename__ = "defence_score"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("defence_session.id", ondelete="CASCADE"))
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("rubric_criterion.id"))
+    points: Mapped[int]
+    scored_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "application_id", "member_id", "criterion_id", name="uq_defence_score"),
+        sa.CheckConstraint("points >= 0", name="points_non_negative"),
+    )
+
+
+class DefenceResult(db.Model):
+    """The outcome for one participant: defended or not (with the scores' summary), or did not come."""
+    __tablename__ = "defence_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("defence_session.id"))
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), unique=True)
+    defended: Mapped[bool]
+    absent: Mapped[bool] = mapped_column(default=False)
+    average_percent: Mapped[int | None]  # weighted average of the members' scores, 0–100
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CertificateKind(str, enum.Enum):
+    COMPLETION = "completion"        # trained and defended
+    PARTICIPATION = "participation"  # trained, did not defend
+
+
+class Certificate(db.Model):
+    """A certificate with a unique, non-guessable number that anyone can verify."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), unique=True)
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    kind: Mapped[CertificateKind] = mapped_column(_enum(CertificateKind))
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id"))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    issued_on: Mapped[date]
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    application: Mapped[Application] = relationship()
+    cohort: Mapped[Cohort] = relationship()
+
+
+class LoanOutcome(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    ISSUED = "issued"
+
+
+class LoanReferral(db.Model):
+    """A defended plan referred to a financial institution, and what came of it (money in whole tenge)."""
+    __tablename__ = "loan_referral"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    institution: Mapped[str] = mapped_column(sa.String(40))  # a code from bastau/data/lenders.json
+    amount_requested: Mapped[int]
+    term_months: Mapped[int]
+    rate_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    referred_on: Mapped[date]
+    referred_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    outcome: Mapped[LoanOutcome] = mapped_column(_enum(LoanOutcome), default=LoanOutcome.PENDING)
+    approved_amount: Mapped[int | None]
+    decline_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    issued_on: Mapped[date | None]
+    issued_amount: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("amount_requested > 0 AND term_months > 0", name="positive"),)
+
+
+class BusinessFollowUp(db.Model):
+    """Did the participant open a business? Checked 6 and 12 months after training."""
+    __tablename__ = "business_follow_up"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    months_after: Mapped[int]  # 6 or 12
+    business_opened: Mapped[bool]
+    opened_on: Mapped[date | None]
+    registered_as_ie: Mapped[bool] = mapped_column(default=False)  # individual entrepreneur (ИП / ЖК)
+    jobs_created: Mapped[int] = mapped_column(default=0)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("application_id", "months_after", name="uq_follow_up_month"),
+        sa.CheckConstraint("months_after IN (6, 12)", name="months_6_or_12"),
+        sa.CheckConstraint("jobs_created >= 0", name="jobs_non_negative"),
+    )

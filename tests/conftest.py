@@ -22,7 +22,9 @@ from bastau.reference import load_all
 
 pytest_plugins = ["tests.journey"]  # the `receipt` fixture
 PEOPLE_TABLES = ("audit_entry", "web_session", "attendance", "expulsion_review", "list_entry", "applicant_list",
-                 "test_sitting", "application", "training_day", "cohort", "staff_user")
+                 "test_sitting", "business_follow_up", "loan_referral", "certificate", "defence_result",
+                 "defence_score", "defence_member", "defence_session", "business_plan", "application", "training_day",
+                 "cohort", "staff_user")
 PASSWORD = "correct horse 42"
 
 
