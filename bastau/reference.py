@@ -57,7 +57,9 @@ def load_all() -> str:
     regions, districts = load_districts()
     rates = load_mci()
     questions = load_questions()
-    return f"{regions} regions, {districts} districts, {rates} MCI values, {questions} test questions added"
+    criteria = load_rubric()
+    return (f"{regions} regions, {districts} districts, {rates} MCI values, {questions} test questions, "
+            f"{criteria} rubric criteria added")
 
 
 def load_questions(path=DATA / "test_questions.json") -> int:
@@ -81,3 +83,24 @@ def load_questions(path=DATA / "test_questions.json") -> int:
         db.session.add(question)
     db.session.commit()
     return len(questions)
+
+
+def load_rubric(path=DATA / "rubric.json") -> int:
+    """The defence rubric (criteria, weights, maximum points), inserted only into an empty rubric:
+    once it has been used or edited, a reload leaves it alone (old scores keep their criteria)."""
+    import json
+
+    from .models import RubricCriterion
+
+    if db.session.scalar(sa.select(RubricCriterion.id).limit(1)) is not None:
+        return 0
+    with open(path, encoding="utf-8") as handle:
+        criteria = json.load(handle)["criteria"]
+    for position, item in enumerate(criteria, start=1):
+        weight, max_points = int(item["weight"]), int(item["max_points"])
+        if weight < 1 or max_points < 1:
+            raise ValueError(f"rubric criterion {position} needs a positive weight and maximum")
+        db.session.add(RubricCriterion(position=position, text_kk=item["text_kk"].strip(),
+                                       text_ru=item["text_ru"].strip(), weight=weight, max_points=max_points))
+    db.session.commit()
+    return len(criteria)

@@ -253,3 +253,133 @@ def unexcused_days(marks) -> int:
 
 def cohort_has_places(enrolled: int, capacity: int, adding: int = 1) -> bool:
     return enrolled + adding <= capacity
+
+
+# ---- Financing (a defended plan referred for a loan) and what came of the business ----
+
+MIN_LOAN_TERM_MONTHS, MAX_LOAN_TERM_MONTHS = 1, 84
+FOLLOW_UP_MONTHS = (6, 12)
+
+
+def loan_amount_allowed(amount: int, mci_tenge: int) -> bool:
+    """A referral asks for a positive amount of at most 8,000 MCI of the referral's year (the cap itself is allowed)."""
+    return 0 < amount <= loan_cap(mci_tenge)
+
+
+def loan_term_allowed(months: int) -> bool:
+    """A loan under the programme runs from 1 month to 7 years (84 months)."""
+    return MIN_LOAN_TERM_MONTHS <= months <= MAX_LOAN_TERM_MONTHS
+
+
+def months_later(day: date, months: int) -> date:
+    """The same day `months` later; a day the month lacks becomes its last day (31 August + 6 months = end of February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last_day))
+
+
+def follow_ups_due(trained_until: date | None, recorded: Iterable[int], on: date) -> list[int]:
+    """Which checks (6 and 12 months after the last training day) are due on a day and not yet recorded."""
+    if trained_until is None:
+        return []
+    done = set(recorded)
+    return [months for months in FOLLOW_UP_MONTHS
+            if months not in done and months_later(trained_until, months) <= on]
+
+
+# ---- Defence of the business plan before the commission, and the certificates ----
+
+import calendar as _calendar  # noqa: E402
+import secrets  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+DEFENCE_PASS_PERCENT = 60          # defended: the members' weighted average is at least 60% of the maximum
+LOAN_PRIORITY_MONTHS = 24          # a certificate gives priority for a programme loan for 24 months
+CERTIFICATE_PREFIX = "BB"
+# No 0/O, 1/I/L, 5/S or 8/B: a number read aloud over the phone or typed from paper stays unambiguous.
+CERTIFICATE_ALPHABET = "234679ACDEFGHJKMNPQRTUVWXYZ"
+CERTIFICATE_RANDOM_CHARS = 10
+# Statuses that come after a defended plan: the participant still holds a completion certificate.
+_DEFENDED_OR_LATER = {"defended", "referred_for_financing", "loan_approved", "loan_declined"}
+
+
+def weighted_percent(scores, criteria) -> float:
+    """One member's score of one plan, as a percentage of the maximum, each criterion counted by its weight.
+
+    `scores` maps a criterion's id to the points given (a criterion left out counts as 0); `criteria` are
+    objects with `id`, `weight` and `max_points` (the rubric). 100% means full points on every criterion.
+    """
+    criteria = [c for c in criteria if c.weight > 0 and c.max_points > 0]
+    total_weight = sum(c.weight for c in criteria)
+    if not total_weight:
+        return 0.0
+    achieved = sum(Fraction(c.weight * min(max(scores.get(c.id, 0), 0), c.max_points), c.max_points)
+                   for c in criteria)
+    return float(achieved * 100 / total_weight)
+
+
+def defence_average(member_totals_percent: list[float]) -> float:
+    """The plan's result: the average of the members' weighted percentages (0 when nobody scored)."""
+    if not member_totals_percent:
+        return 0.0
+    return float(sum(Fraction(p) for p in member_totals_percent) / len(member_totals_percent))
+
+
+def defence_passed(member_totals_percent: list[float]) -> bool:
+    """A plan is defended when the average of the members' weighted scores is at least 60% of the maximum
+    AND no member gave it zero in total (a zero from one member is a veto). Nobody scored: not defended."""
+    if not member_totals_percent or any(p <= 0 for p in member_totals_percent):
+        return False
+    return round(defence_average(member_totals_percent), 9) >= DEFENCE_PASS_PERCENT
+
+
+def shown_percent(percent: float) -> int:
+    """A percentage as the result shows it: whole, rounded down, so 59.9% never reads as a pass mark of 60%."""
+    return int(round(percent, 9) // 1)
+
+
+def certificate_due(status: str) -> str | None:
+    """Which certificate a participant gets: completion once the plan is defended (also later, on the way to
+    a loan), participation when trained but not defended; none otherwise (expelled, withdrawn, still training)."""
+    status = str(getattr(status, "value", status))
+    if status in _DEFENDED_OR_LATER:
+        return certificate_kind(True)
+    if status == "not_defended":
+        return certificate_kind(False)
+    return None
+
+
+def certificate_number(year: int, choose=secrets.choice) -> str:
+    """A certificate's number: "BB" + the two digits of the year, a dash and 10 random characters of an
+    unambiguous alphabet (27^10 ≈ 2·10^14 numbers a year: not guessable)."""
+    return (f"{CERTIFICATE_PREFIX}{year % 100:02d}-"
+            + "".join(choose(CERTIFICATE_ALPHABET) for _ in range(CERTIFICATE_RANDOM_CHARS)))
+
+
+def normalise_certificate_number(raw: str) -> str:
+    """What people type from the paper: any case, spaces, a missing or different dash -> BB26-XXXXXXXXXX."""
+    text = re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()
+    if len(text) == 4 + CERTIFICATE_RANDOM_CHARS and text.startswith(CERTIFICATE_PREFIX):
+        return f"{text[:4]}-{text[4:]}"
+    return text[:40]
+
+
+def mask_name(surname: str, first_name: str | None = None) -> str:
+    """The holder's name on the public verification page, enough to recognise, not to copy:
+    "Сәрсенбаева", "Әйгерім" -> "С********а Ә." (the surname's first and last letters, the first name's initial)."""
+    surname = (surname or "").strip()
+    if len(surname) <= 2:
+        masked = surname[:1] + "*" * (len(surname) - 1 if surname else 0)
+    else:
+        masked = surname[0] + "*" * (len(surname) - 2) + surname[-1]
+    first_name = (first_name or "").strip()
+    return f"{masked} {first_name[0]}." if first_name else masked
+
+
+def loan_priority_until(issued_on: date) -> date:
+    """A certificate gives priority for a programme loan for 24 months from its issue date
+    (issued on 29 February: until 28 February two years later)."""
+    months = issued_on.month - 1 + LOAN_PRIORITY_MONTHS
+    year, month = issued_on.year + months // 12, months % 12 + 1
+    return date(year, month, min(issued_on.day, _calendar.monthrange(year, month)[1]))
