@@ -91,6 +91,12 @@ ACTION_LABELS = {
     "unenrolled": _l("Taken out of a cohort"),
     "training_started": _l("Training started"),
     "training_completed": _l("Training completed"),
+    "referred_for_financing": _l("Referred for a loan"),
+    "loan_approved": _l("Loan approved"),
+    "loan_declined": _l("Loan declined"),
+    "loan_issued": _l("Loan issued"),
+    "follow_up_recorded": _l("Business follow-up recorded"),
+    "follow_up_corrected": _l("Business follow-up corrected"),
     "status_changed": _l("Status changed"),
 }
 

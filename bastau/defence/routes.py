@@ -1,4 +1,268 @@
 """Defence before the commission, the two certificates, and their public verification."""
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+
+from .. import rules
+from ..access import applications_for
+from ..clock import today
+from ..database import alphabetically
+from ..extensions import db, limiter
+from ..labels import STATUS_LABELS
+from ..models import Application, Cohort, DefenceSession, Role, Status
+from ..web import render_page, role_required
+from . import certificate as printing
+from . import services
+from .forms import SessionForm, VerifyForm, score_form
 
 bp = Blueprint("defence", __name__)
+CHAMBER = (Role.CHAMBER_STAFF,)
+READERS = (Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
+SITTING = (Role.CHAMBER_STAFF, Role.COMMISSION, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
+OPENED = "status_application_id"  # set by the status look-up (bastau/status/routes.py)
+KIND_LABELS = {"completion": _l("Certificate of completion"), "participation": _l("Certificate of participation")}
+NOT_FOUND = _l("No certificate with this number was found. Check the number and try again.")
+SHOWN_SESSIONS = 200
+
+
+def _lookup_limit() -> str:
+    return current_app.config.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute")
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    try:
+        return services.cohort_for(current_user, cohort_id)
+    except services.NotFound:
+        abort(404)
+
+
+def _session_or_abort(session_id: int) -> DefenceSession:
+    try:
+        return services.session_for(current_user, session_id)
+    except services.NotFound:
+        abort(404)
+    except services.NotAMember:
+        abort(403)
+
+
+def _pdf(data: bytes, name: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- Sessions (chamber staff set them up; commission members score; administrators read) ----
+
+@bp.get("/defence")
+@role_required(*SITTING)
+def sessions():
+    rows = db.session.scalars(services.sessions_for(current_user)
+                              .order_by(DefenceSession.held_on.desc(), DefenceSession.id.desc())
+                              .limit(SHOWN_SESSIONS)).all()
+    return render_page("defence/sessions.html", rows=rows, closed={s.id for s in rows if services.is_closed(s)})
+
+
+@bp.get("/cohorts/<int:cohort_id>/defence")
+@role_required(*READERS)
+def cohort(cohort_id: int):
+    """A cohort's defences, results and certificates."""
+    found = _cohort_or_404(cohort_id)
+    defence_sessions = db.session.scalars(services.sessions_for(current_user)
+                                          .where(DefenceSession.cohort_id == found.id)
+                                          .order_by(DefenceSession.held_on, DefenceSession.id)).all()
+    people = db.session.scalars(applications_for(current_user)
+                                .where(Application.cohort_id == found.id)
+                                .order_by(alphabetically(Application.surname), Application.id)).all()
+    certificates = services.certificates_of(current_user, found)
+    results = services.results_for([a.id for a in people])
+    due = [a for a in people if rules.certificate_due(a.status) and a.id not in {c.application_id for c in certificates}]
+    return render_page("defence/cohort.html", cohort=found, sessions=defence_sessions, people=people,
+                       results=results, certificates={c.application_id: c for c in certificates},
+                       certificate_count=len(certificates), due=len(due), labels=STATUS_LABELS, kinds=KIND_LABELS,
+                       waiting=sum(1 for a in people if a.status == Status.TRAINING_COMPLETED),
+                       manager=current_user.role == Role.CHAMBER_STAFF, dates=services.cohort_dates(found.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/defence/new", methods=["GET", "POST"])
+@role_required(*CHAMBER)
+def new_session(cohort_id: int):
+    found = _cohort_or_404(cohort_id)
+    commission = services.commission_of(found.district_id)
+    form = SessionForm(commission=commission)
+    if form.validate_on_submit():
+        try:
+            created = services.create_session(current_user, cohort_id, held_on=form.held_on.data,
+                                              place=form.place.data, member_ids=form.members.data or [])
+        except services.NotFound:
+            abort(404)
+        except services.Refused as refused:
+            form[refused.field].errors = [refused.message]
+            return render_page("defence/new.html", form=form, cohort=_cohort_or_404(cohort_id), status=409)
+        flash(str(_l("The defence session is set up.")))
+        return redirect(url_for(".session_page", session_id=created.id))
+    return render_page("defence/new.html", form=form, cohort=found, status=422 if form.errors else 200)
+
+
+def _session_page(session_id: int, status: int = 200, **context):
+    found = _session_or_abort(session_id)
+    closed = services.is_closed(found)
+    people = services.participants(current_user, found)
+    member = current_user.role == Role.COMMISSION
+    return render_page("defence/session.html", found=found, closed=closed, people=people,
+                       scored=services.scored_by(found.id), results=services.results_of(found.id) if closed else {},
+                       member=member, manager=current_user.role == Role.CHAMBER_STAFF and not closed,
+                       status=status, **context)
+
+
+@bp.get("/defence/<int:session_id>")
+@role_required(*SITTING)
+def session_page(session_id: int):
+    return _session_page(session_id)
+
+
+@bp.route("/defence/<int:session_id>/score/<int:application_id>", methods=["GET", "POST"])
+@role_required(Role.COMMISSION)
+def score(session_id: int, application_id: int):
+    """One participant's plan on the rubric: a box per criterion, a plain form that works on a phone."""
+    found = _session_or_abort(session_id)
+    try:
+        person = services.participant_of(current_user, found, application_id)
+    except services.NotFound:
+        abort(404)
+    if services.is_closed(found):
+        return _session_page(session_id, error=services.CLOSED, status=409)
+    criteria = services.criteria()
+    saved = services.member_points(found.id, person.id, current_user.id)
+    form = score_form(criteria, data={f"c{c}": p for c, p in saved.items()})
+    if form.validate_on_submit():
+        points = {c.id: form[f"c{c.id}"].data for c in criteria}
+        try:
+            services.save_scores(current_user, session_id, application_id, points)
+        except services.NotFound:
+            abort(404)
+        except services.NotAMember:
+            abort(403)
+        except services.Refused as refused:
+            return _session_page(session_id, error=refused.message, status=409)
+        flash(str(_l("Scores for %(name)s saved.", name=person.full_name)))
+        return redirect(url_for(".session_page", session_id=session_id, _anchor=f"person-{application_id}"))
+    return render_page("defence/score.html", form=form, found=found, person=person, criteria=criteria,
+                       saved=bool(saved), status=422 if form.errors else 200)
+
+
+@bp.post("/defence/<int:session_id>/close")
+@role_required(*CHAMBER)
+def close(session_id: int):
+    """Record the results (ticked people did not come) and issue the certificates."""
+    _session_or_abort(session_id)
+    absent = {int(i) for i in request.form.getlist("absent") if i.isascii() and i.isdigit() and len(i) < 10}
+    try:
+        outcome = services.close_session(current_user, session_id, absent, today())
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _session_page(session_id, error=refused.message, status=409)
+    flash(str(_l("The session is closed: %(defended)s defended, %(not_defended)s not defended, "
+                 "%(absent)s did not come.", defended=outcome.defended, not_defended=outcome.not_defended,
+                 absent=outcome.absent)))
+    flash(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(outcome.certificates)))
+    return redirect(url_for(".session_page", session_id=session_id))
+
+
+# ---- Certificates (chamber staff) ----
+
+@bp.post("/cohorts/<int:cohort_id>/certificates")
+@role_required(*CHAMBER)
+def issue(cohort_id: int):
+    _cohort_or_404(cohort_id)
+    try:
+        issued = services.issue_certificates(current_user, cohort_id, today())
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        flash(str(refused.message))
+        return redirect(url_for(".cohort", cohort_id=cohort_id, _anchor="certificates"))
+    flash(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(issued)))
+    return redirect(url_for(".cohort", cohort_id=cohort_id, _anchor="certificates"))
+
+
+@bp.get("/cohorts/<int:cohort_id>/certificates.pdf")
+@role_required(*CHAMBER)
+def cohort_certificates(cohort_id: int):
+    """Every certificate of the cohort in one PDF, a page each, to print at once."""
+    found = _cohort_or_404(cohort_id)
+    certificates = services.certificates_of(current_user, found)
+    if not certificates:
+        flash(str(_l("No certificates have been issued in this cohort yet.")))
+        return redirect(url_for(".cohort", cohort_id=cohort_id, _anchor="certificates"))
+    return _pdf(printing.render(certificates), f"certificates-{found.programme_year}-{found.number}.pdf")
+
+
+@bp.get("/staff/certificates/<int:certificate_id>.pdf")
+@role_required(*CHAMBER)
+def staff_certificate(certificate_id: int):
+    try:
+        found = services.certificate_for(current_user, certificate_id)
+    except services.NotFound:
+        abort(404)
+    return _pdf(printing.render([found]), printing.filename(found))
+
+
+# ---- The participant (opened by the status look-up) ----
+
+@bp.get("/status/certificate.pdf")
+def my_certificate():
+    application_id = session.get(OPENED)
+    found = services.certificate_of_application(application_id) if isinstance(application_id, int) else None
+    if found is None:
+        abort(404)
+    return _pdf(printing.render([found]), printing.filename(found))
+
+
+@bp.app_template_global("participant_certificate")
+def participant_certificate(application: Application):
+    """For the applicant's status page: their certificate, if issued (link: url_for('defence.my_certificate'))."""
+    return services.certificate_of_application(application.id)
+
+
+# ---- Everyone: is this certificate real? ----
+
+def _verification(number: str) -> dict:
+    found = services.certificate_by_number(number) if number else None
+    if found is None:
+        return {"found": None}
+    first, last = services.cohort_dates(found.cohort_id)
+    until = rules.loan_priority_until(found.issued_on)
+    return {"found": found, "holder": rules.mask_name(found.application.surname, found.application.first_name),
+            "first": first, "last": last, "result": services.result_of_application(found.application_id),
+            "priority_until": until, "priority_now": today() <= until, "kind": KIND_LABELS[found.kind.value]}
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, methods=["POST"])
+def verify():
+    """Type the number from the paper; the answer is on the certificate's own page."""
+    form = VerifyForm()
+    if form.validate_on_submit():
+        return redirect(url_for(".certificate", number=rules.normalise_certificate_number(form.number.data)))
+    return render_page("defence/verify.html", form=form, status=422 if form.errors else 200)
+
+
+verify.on_csrf_error = lambda: render_page("defence/verify.html", form=VerifyForm(), status=400)
+
+
+@bp.get("/certificates/<number>")
+@limiter.limit(_lookup_limit)
+def certificate(number: str):
+    """The QR code's target: valid (with the holder's name masked) or, neutrally, not found."""
+    number = rules.normalise_certificate_number(number)
+    context = _verification(number)
+    if context["found"] is None:
+        return render_page("defence/verify.html", form=VerifyForm(data={"number": number}), number=number,
+                           not_found=NOT_FOUND, status=404)
+    return render_page("defence/verify.html", form=VerifyForm(data={"number": number}), number=number, **context)

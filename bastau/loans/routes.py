@@ -1,4 +1,168 @@
 """Financing referrals, their outcomes, and whether a business was opened (6 and 12 months on)."""
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .. import rules
+from ..clock import today
+from ..labels import STATUS_LABELS
+from ..models import Role, Status
+from ..web import render_page, role_required
+from . import services
+from .forms import ApproveForm, DeclineForm, FollowUpForm, IssueForm, ReferralForm
 
 bp = Blueprint("loans", __name__)
+CHAMBER = (Role.CHAMBER_STAFF,)
+FILTERS = {"all": services.FINANCING, **{s.value: (s,) for s in services.FINANCING}}
+
+
+@bp.get("/financing")
+@role_required(*CHAMBER)
+def index():
+    """The district's defended participants, referrals and loans, and whose business check is due."""
+    chosen = request.args.get("status", "all")
+    if chosen not in FILTERS:
+        chosen = "all"
+    day = today()
+    return render_page("loans/index.html", rows=services.financing_rows(current_user, FILTERS[chosen], day),
+                       due=services.follow_ups_due(current_user, day), chosen=chosen,
+                       filters=[("all", _l("All"))] + [(s.value, STATUS_LABELS[s]) for s in services.FINANCING],
+                       labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name)
+
+
+def _participant_page(application_id: int, status: int = 200, error=None, **forms):
+    """One participant: the referral, the lender's answer, the pay-out and the follow-ups."""
+    try:
+        application = services.participant_for(current_user, application_id)
+    except services.NotFound:
+        abort(404)
+    referral = services.current_referral(application.id)
+    follow_ups = services.follow_ups_of(application.id)
+    trained_until = services.trained_until([application.cohort_id]).get(application.cohort_id)
+    day = today()
+    cap = services.cap_on(day)
+    forms.setdefault("referral_form", ReferralForm(data={"referred_on": day}))
+    forms.setdefault("approve_form", ApproveForm(data={"amount": referral.amount_requested} if referral else None))
+    forms.setdefault("decline_form", DeclineForm())
+    forms.setdefault("issue_form", IssueForm(data={"issued_on": day, "amount": referral.approved_amount}
+                                             if referral else None))
+    for months in rules.FOLLOW_UP_MONTHS:
+        key = f"follow_up_{months}"
+        if key not in forms:
+            row = follow_ups.get(months)
+            forms[key] = FollowUpForm(months, data={
+                "business_opened": "yes" if row.business_opened else "no", "opened_on": row.opened_on,
+                "registered_as_ie": "yes" if row.registered_as_ie else "no",
+                "jobs_created": row.jobs_created} if row else None)
+    return render_page("loans/participant.html", application=application, referral=referral,
+                       follow_ups=follow_ups, trained_until=trained_until, cap=cap,
+                       due_on={m: rules.months_later(trained_until, m) for m in rules.FOLLOW_UP_MONTHS}
+                       if trained_until else {},
+                       rate=rules.LOAN_RATE_PERCENT, labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS,
+                       lender_name=services.lender_name, Status=Status, error=error, status=status, **forms)
+
+
+@bp.get("/financing/<int:application_id>")
+@role_required(*CHAMBER)
+def participant(application_id: int):
+    return _participant_page(application_id)
+
+
+def _done(application_id: int, message, anchor: str):
+    flash(str(message))
+    return redirect(url_for(".participant", application_id=application_id, _anchor=anchor))
+
+
+def _refused(application_id: int, refused: services.Refused, form_name: str, form):
+    """Show the page again with what was typed and why it was refused."""
+    if refused.field and refused.field in form:
+        form[refused.field].errors = [refused.message]
+        return _participant_page(application_id, status=409, **{form_name: form})
+    return _participant_page(application_id, status=409, error=refused.message, **{form_name: form})
+
+
+@bp.post("/financing/<int:application_id>/referral")
+@role_required(*CHAMBER)
+def refer(application_id: int):
+    """Refer a defended plan to a lender (up to 8,000 MCI of the year, at 6%)."""
+    form = ReferralForm()
+    if not form.validate_on_submit():
+        return _participant_page(application_id, status=422, referral_form=form)
+    try:
+        services.refer(current_user, application_id, institution=form.institution.data, amount=form.amount.data,
+                       term_months=form.term_months.data, referred_on=form.referred_on.data, today=today())
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _refused(application_id, refused, "referral_form", form)
+    return _done(application_id, _l("Referred for a loan."), "loan")
+
+
+@bp.post("/financing/<int:application_id>/approve")
+@role_required(*CHAMBER)
+def approve(application_id: int):
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _participant_page(application_id, status=422, approve_form=form)
+    try:
+        services.approve(current_user, application_id, amount=form.amount.data)
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _refused(application_id, refused, "approve_form", form)
+    return _done(application_id, _l("Loan approval recorded."), "loan")
+
+
+@bp.post("/financing/<int:application_id>/decline")
+@role_required(*CHAMBER)
+def decline(application_id: int):
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _participant_page(application_id, status=422, decline_form=form)
+    try:
+        services.decline(current_user, application_id, reason=form.reason.data)
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _refused(application_id, refused, "decline_form", form)
+    return _done(application_id, _l("Refusal of the loan recorded."), "loan")
+
+
+@bp.post("/financing/<int:application_id>/issue")
+@role_required(*CHAMBER)
+def issue(application_id: int):
+    form = IssueForm()
+    if not form.validate_on_submit():
+        return _participant_page(application_id, status=422, issue_form=form)
+    try:
+        services.issue(current_user, application_id, issued_on=form.issued_on.data, amount=form.amount.data,
+                       today=today())
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _refused(application_id, refused, "issue_form", form)
+    return _done(application_id, _l("Pay-out of the loan recorded."), "loan")
+
+
+@bp.post("/financing/<int:application_id>/follow-up/<int:months>")
+@role_required(*CHAMBER)
+def follow_up(application_id: int, months: int):
+    """The 6- or 12-month check on the business; sending it again corrects it."""
+    if months not in rules.FOLLOW_UP_MONTHS:
+        abort(404)
+    form = FollowUpForm(months)
+    key = f"follow_up_{months}"
+    if not form.validate_on_submit():
+        return _participant_page(application_id, status=422, **{key: form})
+    try:
+        services.record_follow_up(current_user, application_id, months,
+                                  business_opened=form.business_opened.data == "yes", opened_on=form.opened_on.data,
+                                  registered_as_ie=form.registered_as_ie.data == "yes",
+                                  jobs_created=form.jobs_created.data, today=today())
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _refused(application_id, refused, key, form)
+    return _done(application_id, _l("Follow-up saved."), f"follow-up-{months}")

@@ -1,4 +1,219 @@
-"""Business plans: participants (or their trainer) upload them; the right people download them."""
-from flask import Blueprint
+"""Business plans: participants (or their trainer) upload them; the right people download them.
+
+A participant is known by the status look-up (session key "status_application_id"); a trainer uploads for the
+participants of their own cohorts. Downloads go to the participant, their trainer, and the chamber staff and
+commission members of the participant's district; to everyone else a plan does not exist (404), and other
+staff roles are refused (403). Every page works without JavaScript.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..extensions import db
+from ..labels import ROLE_LABELS, STATUS_LABELS
+from ..models import Application, Role
+from ..web import render_page, role_required
+from . import services
+from .forms import SECTOR_LABELS, PlanForm
+from .storage import plan_storage
 
 bp = Blueprint("plans", __name__)
+OPENED = "status_application_id"  # set by status.lookup
+TRAINER = (Role.TRAINER,)
+READERS = services.READERS
+# A whole request may be the file plus the form's few fields; anything larger is refused before it is read.
+REQUEST_SLACK = 256 * 1024
+RENEWED = _l("For your safety the page was renewed. Choose the file again and press Upload.")
+
+
+def _limit_request_size() -> None:
+    """Cap upload requests before anything reads the body (CSRF protection reads the form first)."""
+    if request.blueprint == bp.name and request.method == "POST":
+        request.max_content_length = services.MAX_BYTES + REQUEST_SLACK
+
+
+@bp.record_once
+def _install(state) -> None:
+    # First of the app's before-request functions, so that it runs before CSRFProtect parses the form.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _limit_request_size)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    """An oversized upload gets the form again with the reason in the page's language, not a bare 413."""
+    form = PlanForm(formdata=None)
+    form.plan.errors = [services.TOO_BIG]
+    application_id = (request.view_args or {}).get("application_id")
+    if application_id is not None and current_user.is_authenticated and current_user.role in TRAINER:
+        application = _readable_or_404(application_id)
+        return _upload_page(form, application, staff=True, status=413)
+    application = _participant()
+    if application is None:
+        abort(404)
+    return _upload_page(form, application, staff=False, status=413)
+
+
+# ---- Shared ----
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+    return _("%(size)s MB", size=format_decimal(round(size / 1024 / 1024, 1)))
+
+
+def _versions_context(application: Application) -> dict:
+    plans = services.versions(application.id)
+    return {"plans": plans, "uploaders": services.uploaders(plans), "role_labels": ROLE_LABELS,
+            "sectors": SECTOR_LABELS, "file_size": _size}
+
+
+def _upload_page(form: PlanForm, application: Application, staff: bool, status: int = 200, **context):
+    return render_page("plans/upload.html", form=form, application=application, staff=staff,
+                       open=services.can_upload(application), closed=services.CLOSED, status=status,
+                       **_versions_context(application), **context)
+
+
+def _receive(form: PlanForm, scope, application: Application, actor):
+    """Validate, store; returns the new plan or None (the errors are on the form)."""
+    valid = form.validate_on_submit()
+    chosen = request.files.get(form.plan.name)
+    if chosen is None or not chosen.filename:
+        form.plan.errors = [*form.plan.errors, services.NO_FILE]
+        valid = False
+    if not valid:
+        return None
+    try:
+        return services.upload(scope, application.id, actor, chosen.filename, chosen.stream, form.summary(),
+                               plan_storage())
+    except services.Refused as refused:
+        form.plan.errors = [*form.plan.errors, refused.message]
+    except services.NotFound:
+        abort(404)
+    return None
+
+
+def _send(plan) -> object:
+    try:
+        handle = plan_storage().open(plan.stored_name)
+    except FileNotFoundError:
+        current_app.logger.error("business plan file missing: %s", plan.stored_name)
+        abort(404)
+    response = send_file(handle, mimetype=plan.content_type, as_attachment=True,
+                         download_name=services.download_name(plan), conditional=False, etag=False)
+    response.headers["Cache-Control"] = "no-store"
+    response.content_length = plan.size
+    return response
+
+
+# ---- The participant ----
+
+def _participant() -> Application | None:
+    application_id = session.get(OPENED)
+    return db.session.scalar(services.applications_of_participant(application_id)) if application_id else None
+
+
+@bp.route("/plans/upload", methods=["GET", "POST"])
+def upload():
+    application = _participant()
+    if application is None:
+        return redirect(url_for("status.lookup"))
+    form = PlanForm()
+    if request.method == "GET":
+        form.fill_from(services.latest(application.id))
+        return _upload_page(form, application, staff=False, status=200 if services.can_upload(application) else 403)
+    if not services.can_upload(application):
+        return _upload_page(form, application, staff=False, status=403)
+    plan = _receive(form, services.applications_of_participant(application.id), application, None)
+    if plan is not None:
+        flash(_("Your business plan is saved (version %(version)d).", version=plan.version))
+        return redirect(url_for("status.view"))
+    return _upload_page(form, application, staff=False, status=422)
+
+
+upload.on_csrf_error = lambda: _renewed(staff=False)
+
+
+@bp.get("/plans/mine/<int:version>")
+def download_own(version: int):
+    application_id = session.get(OPENED)
+    plan = services.version_of(services.applications_of_participant(application_id), application_id or 0, version)
+    if plan is None:
+        abort(404)
+    return _send(plan)
+
+
+# ---- Staff ----
+
+def _readable_or_404(application_id: int) -> Application:
+    application = db.session.scalar(services.applications_readable_by(current_user)
+                                    .where(Application.id == application_id))
+    if application is None:
+        abort(404)
+    return application
+
+
+@bp.get("/plans/applications/<int:application_id>")
+@role_required(*READERS)
+def application(application_id: int):
+    found = _readable_or_404(application_id)
+    return render_page("plans/application.html", application=found, labels=STATUS_LABELS, staff=True,
+                       can_upload=current_user.role == Role.TRAINER and services.can_upload(found),
+                       **_versions_context(found))
+
+
+@bp.route("/plans/applications/<int:application_id>/upload", methods=["GET", "POST"])
+@role_required(*TRAINER)
+def upload_for(application_id: int):
+    found = _readable_or_404(application_id)
+    form = PlanForm()
+    if request.method == "GET":
+        form.fill_from(services.latest(found.id))
+        return _upload_page(form, found, staff=True, status=200 if services.can_upload(found) else 403)
+    if not services.can_upload(found):
+        return _upload_page(form, found, staff=True, status=403)
+    plan = _receive(form, services.applications_readable_by(current_user), found, current_user)
+    if plan is not None:
+        flash(_("The business plan is saved (version %(version)d).", version=plan.version))
+        return redirect(url_for(".application", application_id=found.id))
+    return _upload_page(form, found, staff=True, status=422)
+
+
+upload_for.on_csrf_error = lambda: _renewed(staff=True)
+
+
+@bp.get("/plans/applications/<int:application_id>/versions/<int:version>")
+@role_required(*READERS)
+def download(application_id: int, version: int):
+    plan = services.version_of(services.applications_readable_by(current_user), application_id, version)
+    if plan is None:
+        abort(404)
+    return _send(plan)
+
+
+def _renewed(staff: bool):
+    """An expired form: show it again (without the file, which the browser cannot keep) and say why."""
+    if staff:
+        if not (current_user.is_authenticated and current_user.role in TRAINER):
+            abort(403)
+        found = _readable_or_404((request.view_args or {}).get("application_id", 0))
+    else:
+        found = _participant()
+        if found is None:
+            return redirect(url_for("status.lookup"))
+    return _upload_page(PlanForm(formdata=None), found, staff=staff, status=400, notice=RENEWED)
+
+
+@bp.app_template_global()
+def plan_versions(application: Application) -> list:
+    """For the status page: the participant's plan versions, newest first."""
+    return services.versions(application.id)
+
+
+@bp.app_template_global()
+def plan_upload_open(application: Application) -> bool:
+    return services.can_upload(application)

@@ -1,6 +1,7 @@
 """Checking an application's status with the three details printed on the receipt."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -11,7 +12,19 @@ from .. import rules
 from ..apply.services import find_application
 from ..extensions import db, limiter
 from ..labels import EXPULSION_REASON_LABELS, NEXT_STEPS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
-from ..models import Application
+from ..loans import services as loans
+from ..models import (
+    Application,
+    Attendance,
+    AuditEntry,
+    BusinessPlan,
+    Certificate,
+    DefenceResult,
+    LoanReferral,
+    Mark,
+    Status,
+    TrainingDay,
+)
 from ..web import render_page
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -67,3 +80,52 @@ def view():
     return render_page("status/view.html", application=application, history=history,
                        labels=STATUS_LABELS, next_step=NEXT_STEPS.get(application.status),
                        reasons={**NOT_TARGET_GROUP_REASON_LABELS, **EXPULSION_REASON_LABELS})
+
+
+@bp.get("/results")
+def results():
+    """The whole road on one page: application, target group, test, training, plan, defence, certificate, loan."""
+    application_id = session.get(OPENED)
+    application = db.session.scalar(
+        sa.select(Application).where(Application.id == application_id)
+        .options(sa.orm.selectinload(Application.test_sittings), sa.orm.joinedload(Application.cohort),
+                 sa.orm.joinedload(Application.district))) if isinstance(application_id, int) else None
+    if application is None:
+        return redirect(url_for(".lookup"))
+    decided = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.application_id == application.id,
+                                    AuditEntry.to_status.in_((Status.TARGET_GROUP_CONFIRMED, Status.NOT_TARGET_GROUP)))
+        .order_by(AuditEntry.id.desc()).limit(1))
+    target_group = decided.to_status if decided else (
+        None if application.status in (Status.SUBMITTED, Status.WITHDRAWN) else
+        Status.NOT_TARGET_GROUP if application.status == Status.NOT_TARGET_GROUP else Status.TARGET_GROUP_CONFIRMED)
+    marks = dict(db.session.execute(sa.select(Attendance.mark, sa.func.count()).where(
+        Attendance.application_id == application.id).group_by(Attendance.mark)).all())
+    last_day = db.session.scalar(sa.select(sa.func.max(TrainingDay.date))
+                                 .where(TrainingDay.cohort_id == application.cohort_id)) if application.cohort_id else None
+    latest = sa.select(BusinessPlan).where(BusinessPlan.application_id == application.id)
+    return render_page(
+        "status/results.html", application=application, labels=STATUS_LABELS, target_group=target_group,
+        target_group_on=decided.created_at if decided else None,
+        target_group_reason=NOT_TARGET_GROUP_REASON_LABELS.get(decided.reason) if decided else None,
+        sittings=[s for s in application.test_sittings if s.finished_at], cohort=application.cohort,
+        last_day=last_day, present=marks.get(Mark.PRESENT, 0), absent=marks.get(Mark.ABSENT, 0),
+        excused=marks.get(Mark.EXCUSED, 0), marked=sum(marks.values()),
+        plan=db.session.scalar(latest.order_by(BusinessPlan.version.desc()).limit(1)),
+        defence=db.session.scalar(sa.select(DefenceResult).where(DefenceResult.application_id == application.id)),
+        certificate=db.session.scalar(sa.select(Certificate).where(Certificate.application_id == application.id)),
+        referral=db.session.scalar(sa.select(LoanReferral).where(LoanReferral.application_id == application.id)
+                                   .order_by(LoanReferral.id.desc()).limit(1)),
+        outcomes=loans.OUTCOME_LABELS, lender_name=loans.lender_name,
+        certificate_kinds=CERTIFICATE_KIND_LABELS, offers=_offered("plans.download_own", "defence.my_certificate"))
+
+
+def _offered(*endpoints: str) -> set[str]:
+    """The download pages that exist (the plans and defence journeys add them): linked only when they do."""
+    return {endpoint for endpoint in endpoints if endpoint in current_app.view_functions}
+
+
+CERTIFICATE_KIND_LABELS = {
+    "completion": _l("Certificate of completion"),
+    "participation": _l("Certificate of participation"),
+}

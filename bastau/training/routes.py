@@ -29,7 +29,7 @@ MAX_CANDIDATES = 500  # more than a cohort's places; the page stays light
 def bring_statuses_up_to_date():
     """Enrolled → in training → completed as the days pass: before a page shows an applicant's status,
     advance that applicant's cohort (cheap: one read when nothing is due)."""
-    if request.endpoint == "status.view":
+    if request.endpoint in ("status.view", "status.results"):
         application_id = session.get(OPENED)
     elif request.endpoint == "staff.application" and current_user.is_authenticated:
         application_id = (request.view_args or {}).get("application_id")

@@ -1,0 +1,370 @@
+"""Defence sessions, the commission's scores, the results and the certificates.
+
+Every writing service starts with begin_write(), applies the rules from bastau.rules, writes its audit
+entries and commits once. A refused change raises Refused (its message says why in the user's language)
+and changes nothing; something outside the user's area raises NotFound (the route answers 404).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import audit, rules
+from ..access import applications_for, in_area
+from ..database import alphabetically, begin_write
+from ..extensions import db
+from ..models import (
+    Application,
+    Certificate,
+    CertificateKind,
+    Cohort,
+    DefenceResult,
+    DefenceScore,
+    DefenceSession,
+    RubricCriterion,
+    Role,
+    Status,
+    TrainingDay,
+    User,
+    defence_member,
+)
+
+MIN_MEMBERS = 2
+FEW_MEMBERS = _l("Choose at least two commission members of your district.")
+CLOSED = _l("This defence session is closed: its results are final.")
+NOBODY_TO_DECIDE = _l("Nobody in this cohort has completed training and waits for a defence result.")
+POINTS_RANGE = _l("From 0 to %(max)s points.")
+NOTHING_TO_ISSUE = _l("Everyone who may have a certificate already has one.")
+
+
+class Refused(Exception):
+    """A change the rules do not allow; `message` says why, `field` names the form field it is about."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class NotFound(Exception):
+    """Nothing of that id in the user's area."""
+
+
+class NotAMember(Exception):
+    """A commission member scores only in sessions they sit on: the route answers 403."""
+
+
+# ---- Reading ----
+
+def cohorts_for(user: User) -> sa.Select:
+    return in_area(sa.select(Cohort), user, Cohort.district_id)
+
+
+def cohort_for(user: User, cohort_id: int) -> Cohort:
+    found = db.session.scalar(cohorts_for(user).where(Cohort.id == cohort_id))
+    if found is None:
+        raise NotFound(cohort_id)
+    return found
+
+
+def sessions_for(user: User) -> sa.Select:
+    """Defence sessions in the user's area; a commission member sees only the sessions they sit on."""
+    query = in_area(sa.select(DefenceSession).join(Cohort, DefenceSession.cohort_id == Cohort.id),
+                    user, Cohort.district_id)
+    if user.role == Role.COMMISSION:
+        query = query.where(DefenceSession.id.in_(
+            sa.select(defence_member.c.session_id).where(defence_member.c.user_id == user.id)))
+    return query
+
+
+def session_for(user: User, session_id: int, *, lock: bool = False) -> DefenceSession:
+    """A session in the user's area (a commission member who does not sit on it gets NotAMember)."""
+    query = in_area(sa.select(DefenceSession).join(Cohort, DefenceSession.cohort_id == Cohort.id),
+                    user, Cohort.district_id).where(DefenceSession.id == session_id)
+    found = db.session.scalar(query.with_for_update(of=DefenceSession) if lock else query)
+    if found is None:
+        raise NotFound(session_id)
+    if user.role == Role.COMMISSION and user.id not in {m.id for m in found.members}:
+        raise NotAMember(session_id)
+    return found
+
+
+def is_closed(session: DefenceSession) -> bool:
+    """A session is closed once its results are recorded (closing needs at least one participant)."""
+    return db.session.scalar(sa.select(DefenceResult.id).where(DefenceResult.session_id == session.id)
+                             .limit(1)) is not None
+
+
+def criteria() -> list[RubricCriterion]:
+    return list(db.session.scalars(sa.select(RubricCriterion).where(RubricCriterion.active)
+                                   .order_by(RubricCriterion.position, RubricCriterion.id)))
+
+
+def commission_of(district_id: int) -> list[User]:
+    """Active commission accounts of a district, by name."""
+    return list(db.session.scalars(sa.select(User).where(User.role == Role.COMMISSION, User.active,
+                                                         User.district_id == district_id)
+                                   .order_by(alphabetically(User.full_name), User.id)))
+
+
+def waiting_for_defence(user: User, cohort: Cohort) -> sa.Select:
+    """The cohort's participants who completed training and have no defence result yet."""
+    return (applications_for(user).where(Application.cohort_id == cohort.id,
+                                         Application.status == Status.TRAINING_COMPLETED)
+            .order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id))
+
+
+def participants(user: User, session: DefenceSession) -> list[Application]:
+    """Who defends in a session: while it is open, the cohort's people waiting for a result;
+    once closed, those it decided about."""
+    if is_closed(session):
+        return list(db.session.scalars(
+            applications_for(user).join(DefenceResult, DefenceResult.application_id == Application.id)
+            .where(DefenceResult.session_id == session.id)
+            .order_by(alphabetically(Application.surname), Application.id)))
+    return list(db.session.scalars(waiting_for_defence(user, session.cohort)))
+
+
+def participant_of(user: User, session: DefenceSession, application_id: int) -> Application:
+    found = next((a for a in participants(user, session) if a.id == application_id), None)
+    if found is None:
+        raise NotFound(application_id)
+    return found
+
+
+def scores_of(session_id: int, application_ids=None, member_id: int | None = None) -> list[DefenceScore]:
+    query = sa.select(DefenceScore).where(DefenceScore.session_id == session_id)
+    if application_ids is not None:
+        query = query.where(DefenceScore.application_id.in_(list(application_ids) or [-1]))
+    if member_id is not None:
+        query = query.where(DefenceScore.member_id == member_id)
+    return list(db.session.scalars(query))
+
+
+def member_points(session_id: int, application_id: int, member_id: int) -> dict[int, int]:
+    return {s.criterion_id: s.points for s in scores_of(session_id, [application_id], member_id)}
+
+
+def scored_by(session_id: int) -> dict[int, set[int]]:
+    """application id -> the members who have scored that plan."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for application_id, member_id in db.session.execute(
+            sa.select(DefenceScore.application_id, DefenceScore.member_id)
+            .where(DefenceScore.session_id == session_id).distinct()):
+        found[application_id].add(member_id)
+    return found
+
+
+def results_of(session_id: int) -> dict[int, DefenceResult]:
+    return {r.application_id: r for r in db.session.scalars(
+        sa.select(DefenceResult).where(DefenceResult.session_id == session_id))}
+
+
+def results_for(application_ids: list[int]) -> dict[int, DefenceResult]:
+    return {r.application_id: r for r in db.session.scalars(
+        sa.select(DefenceResult).where(DefenceResult.application_id.in_(application_ids or [-1])))}
+
+
+def cohort_dates(cohort_id: int) -> tuple[date | None, date | None]:
+    """The first and last training day of a cohort."""
+    row = db.session.execute(sa.select(sa.func.min(TrainingDay.date), sa.func.max(TrainingDay.date))
+                             .where(TrainingDay.cohort_id == cohort_id)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def certificates_of(user: User, cohort: Cohort) -> list[Certificate]:
+    return list(db.session.scalars(
+        sa.select(Certificate).join(Application, Certificate.application_id == Application.id)
+        .where(Certificate.cohort_id == cohort.id,
+               Application.id.in_(applications_for(user).with_only_columns(Application.id)))
+        .order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Certificate.id)))
+
+
+def certificate_for(user: User, certificate_id: int) -> Certificate:
+    found = db.session.scalar(sa.select(Certificate).where(
+        Certificate.id == certificate_id,
+        Certificate.application_id.in_(applications_for(user).with_only_columns(Application.id))))
+    if found is None:
+        raise NotFound(certificate_id)
+    return found
+
+
+def certificate_by_number(number: str) -> Certificate | None:
+    return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+
+
+def certificate_of_application(application_id: int) -> Certificate | None:
+    return db.session.scalar(sa.select(Certificate).where(Certificate.application_id == application_id))
+
+
+def result_of_application(application_id: int) -> DefenceResult | None:
+    return db.session.scalar(sa.select(DefenceResult).where(DefenceResult.application_id == application_id))
+
+
+# ---- Setting up a session ----
+
+def create_session(actor: User, cohort_id: int, *, held_on: date, place: str, member_ids: list[int]) -> DefenceSession:
+    """A defence session for a cohort of the actor's district, with at least two commission members of
+    that district."""
+    begin_write()
+    try:
+        cohort = cohort_for(actor, cohort_id)
+        members = [u for u in commission_of(cohort.district_id) if u.id in set(member_ids)]
+        if len(members) < MIN_MEMBERS:
+            raise Refused(FEW_MEMBERS, "members")
+    except (Refused, NotFound):
+        db.session.rollback()
+        raise
+    session = DefenceSession(cohort_id=cohort.id, held_on=held_on, place=place, created_by_id=actor.id,
+                             members=members)
+    db.session.add(session)
+    audit.record("defence_session_set_up", actor, note=f"{cohort.title}: {held_on.isoformat()}")
+    db.session.commit()
+    return session
+
+
+# ---- Scoring ----
+
+def _upsert_statement():
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(DefenceScore)
+
+
+def save_scores(member: User, session_id: int, application_id: int, points: dict[int, int]) -> None:
+    """A member's points for one participant's plan, one per criterion. Saving again replaces them
+    (an upsert on the unique key: a re-sent form or a second tap changes nothing more)."""
+    begin_write()
+    try:
+        session = session_for(member, session_id, lock=True)
+        if member.id not in {m.id for m in session.members}:
+            raise NotAMember(session_id)
+        if is_closed(session):
+            raise Refused(CLOSED)
+        participant_of(member, session, application_id)
+        rubric = {c.id: c for c in criteria()}
+        for criterion_id, value in points.items():
+            criterion = rubric.get(criterion_id)
+            if criterion is None or not 0 <= value <= criterion.max_points:
+                raise Refused(str(POINTS_RANGE) % {"max": criterion.max_points if criterion else 0},
+                              f"c{criterion_id}")
+    except (Refused, NotFound, NotAMember):
+        db.session.rollback()
+        raise
+    now = db.func.now()
+    rows = [{"session_id": session_id, "application_id": application_id, "member_id": member.id,
+             "criterion_id": criterion_id, "points": value} for criterion_id, value in points.items()]
+    if rows:
+        statement = _upsert_statement()
+        db.session.execute(statement.values(rows).on_conflict_do_update(
+            index_elements=["session_id", "application_id", "member_id", "criterion_id"],
+            set_={"points": statement.excluded.points, "scored_at": now}))
+    db.session.commit()
+
+
+# ---- Closing: the results, the status changes and the certificates ----
+
+@dataclass
+class Outcome:
+    defended: int = 0
+    not_defended: int = 0
+    absent: int = 0
+    certificates: list[Certificate] = field(default_factory=list)
+
+
+def close_session(actor: User, session_id: int, absent_ids: set[int], today: date) -> Outcome:
+    """Record every waiting participant's result and issue the certificates.
+
+    Rule (rules.defence_passed): defended when the members' weighted average is at least 60% of the
+    maximum and no member gave the plan zero. Someone marked "did not come", or whom no member scored,
+    is not defended (absent).
+    """
+    begin_write()
+    try:
+        session = session_for(actor, session_id, lock=True)
+        if is_closed(session):
+            raise Refused(CLOSED)
+        people = db.session.scalars(waiting_for_defence(actor, session.cohort)
+                                    .with_for_update(of=Application)).all()
+        if not people:
+            raise Refused(NOBODY_TO_DECIDE)
+    except (Refused, NotFound, NotAMember):
+        db.session.rollback()
+        raise
+    rubric = criteria()
+    member_ids = {m.id for m in session.members}
+    given: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for score in scores_of(session.id, [a.id for a in people]):
+        if score.member_id in member_ids:
+            given[score.application_id][score.member_id][score.criterion_id] = score.points
+    outcome = Outcome()
+    for application in people:
+        by_member = given.get(application.id, {})
+        absent = application.id in absent_ids or not by_member
+        if absent:
+            defended, percent = False, None
+            outcome.absent += 1
+        else:
+            totals = [rules.weighted_percent(points, rubric) for points in by_member.values()]
+            defended = rules.defence_passed(totals)
+            percent = rules.shown_percent(rules.defence_average(totals))
+        db.session.add(DefenceResult(session_id=session.id, application_id=application.id, defended=defended,
+                                     absent=absent, average_percent=percent, decided_by_id=actor.id))
+        audit.move(application, Status.DEFENDED if defended else Status.NOT_DEFENDED, actor, "defence_result",
+                   reason="did_not_come" if absent else None, note=None if absent else f"{percent}%")
+        if defended:
+            outcome.defended += 1
+        elif not absent:
+            outcome.not_defended += 1
+    db.session.flush()
+    outcome.certificates = _issue(actor, session.cohort, today)
+    db.session.commit()
+    return outcome
+
+
+def issue_certificates(actor: User, cohort_id: int, today: date) -> list[Certificate]:
+    """Certificates for everyone of the cohort who may have one and has none yet."""
+    begin_write()
+    try:
+        cohort = cohort_for(actor, cohort_id)
+    except NotFound:
+        db.session.rollback()
+        raise
+    issued = _issue(actor, cohort, today)
+    if not issued:
+        db.session.rollback()
+        raise Refused(NOTHING_TO_ISSUE)
+    db.session.commit()
+    return issued
+
+
+def _new_number(year: int) -> str:
+    while True:  # a repeat is astronomically unlikely; the unique index is the final word
+        number = rules.certificate_number(year)
+        if certificate_by_number(number) is None:
+            return number
+
+
+def _issue(actor: User, cohort: Cohort, today: date) -> list[Certificate]:
+    """Inside the caller's write transaction: completion for defended plans, participation for
+    those trained but not defended (rules.certificate_due); expelled people get none."""
+    holders = sa.select(Certificate.application_id)
+    people = db.session.scalars(applications_for(actor).where(
+        Application.cohort_id == cohort.id, Application.id.not_in(holders)).with_for_update(of=Application)).all()
+    issued = []
+    for application in people:
+        kind = rules.certificate_due(application.status)
+        if kind is None:
+            continue
+        certificate = Certificate(application_id=application.id, number=_new_number(cohort.programme_year),
+                                  kind=CertificateKind(kind), cohort_id=cohort.id, language=cohort.language,
+                                  issued_on=today, issued_by_id=actor.id)
+        db.session.add(certificate)
+        audit.record("certificate_issued", actor, application, reason=kind, note=certificate.number)
+        issued.append(certificate)
+    db.session.flush()
+    return issued

@@ -1,0 +1,311 @@
+"""Financing: referring a defended plan to a lender, the lender's answer, the loan paid out, and the 6- and
+12-month checks on whether a business was opened.
+
+Every writing service starts with begin_write() (SQLite serializes writers), applies the rules from
+bastau.rules, writes its audit entries and commits once. A refused change raises Refused, whose message
+says why in the user's language, and changes nothing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from .. import audit, rules
+from ..access import applications_for
+from ..database import begin_write
+from ..extensions import db
+from ..i18n import long_date, tenge
+from ..models import (
+    Application,
+    BusinessFollowUp,
+    LoanOutcome,
+    LoanReferral,
+    MciRate,
+    Status,
+    TrainingDay,
+    User,
+)
+
+LENDERS_FILE = Path(__file__).resolve().parent.parent / "data" / "lenders.json"
+
+# Who appears on the financing pages: defended plans and everything that follows them.
+FINANCING = (Status.DEFENDED, Status.REFERRED_FOR_FINANCING, Status.LOAN_APPROVED, Status.LOAN_DECLINED)
+# Whose business is checked 6 and 12 months on: everyone who finished the training.
+AFTER_TRAINING = (Status.TRAINING_COMPLETED, Status.NOT_DEFENDED) + FINANCING
+
+OUTCOME_LABELS = {
+    LoanOutcome.PENDING: _l("Waiting for the lender's answer"),
+    LoanOutcome.APPROVED: _l("Loan approved"),
+    LoanOutcome.DECLINED: _l("Loan declined"),
+    LoanOutcome.ISSUED: _l("Loan paid out"),
+}
+
+NOT_DEFENDED = _l("Only a participant whose business plan was defended can be referred for a loan.")
+NO_MCI = _l("The MCI for %(date)s is not known: choose a later date or ask the administrator to add it.")
+OVER_CAP = _l("The amount may not exceed 8,000 MCI of the referral's year: %(cap)s. Enter a smaller amount.")
+TERM = _l("The term is from %(min)s to %(max)s months.", min=rules.MIN_LOAN_TERM_MONTHS,
+          max=rules.MAX_LOAN_TERM_MONTHS)
+FUTURE = _l("This date has not come yet.")
+NOT_REFERRED = _l("This participant has no referral waiting for the lender's answer.")
+NOT_APPROVED = _l("A loan can be paid out only after the lender approved it.")
+ISSUED_ALREADY = _l("The loan has already been recorded as paid out.")
+OVER_APPROVED = _l("More than the approved amount (%(amount)s) cannot be paid out.")
+BEFORE_REFERRAL = _l("This date is before the referral (%(date)s).")
+NOT_TRAINED = _l("The business is followed up only after the training is completed.")
+FOLLOW_UP_EARLY = _l("Opening date is needed when the business was opened.")
+
+
+class Refused(Exception):
+    """A change the rules do not allow; `message` says why, `field` names the form field it is about."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class NotFound(Exception):
+    """No participant of that id in the user's area (or not at a financing step): the route answers 404."""
+
+
+# ---- Lenders (data, not code: bastau/data/lenders.json) ----
+
+@dataclass(frozen=True)
+class Lender:
+    code: str
+    name_kk: str
+    name_ru: str
+
+    @property
+    def name(self) -> str:
+        return self.name_ru if str(get_locale()) == "ru" else self.name_kk
+
+
+@cache
+def lenders() -> dict[str, Lender]:
+    with open(LENDERS_FILE, encoding="utf-8") as handle:
+        return {row["code"]: Lender(**row) for row in json.load(handle)}
+
+
+def lender_name(code: str) -> str:
+    """A stored code in the page's language (an unknown code is shown as it is, never lost)."""
+    found = lenders().get(code)
+    return found.name if found else code
+
+
+# ---- Reading ----
+
+def participant_for(user: User, application_id: int, *, lock: bool = False) -> Application:
+    """A participant of the user's area whose training is completed; otherwise NotFound."""
+    query = applications_for(user).where(Application.id == application_id, Application.status.in_(AFTER_TRAINING))
+    found = db.session.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise NotFound
+    return found
+
+
+def current_referral(application_id: int) -> LoanReferral | None:
+    """The newest referral of a participant (the life cycle allows one; the newest wins if ever more)."""
+    return db.session.scalar(sa.select(LoanReferral).where(LoanReferral.application_id == application_id)
+                             .order_by(LoanReferral.id.desc()).limit(1))
+
+
+def follow_ups_of(application_id: int) -> dict[int, BusinessFollowUp]:
+    rows = db.session.scalars(sa.select(BusinessFollowUp).where(BusinessFollowUp.application_id == application_id))
+    return {row.months_after: row for row in rows}
+
+
+def trained_until(cohort_ids) -> dict[int, date]:
+    """The last training day of each cohort: the follow-ups count their months from it."""
+    ids = [i for i in set(cohort_ids) if i]
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(TrainingDay.cohort_id, sa.func.max(TrainingDay.date))
+                              .where(TrainingDay.cohort_id.in_(ids)).group_by(TrainingDay.cohort_id))
+    return {cohort_id: last for cohort_id, last in rows}
+
+
+def cap_on(day: date) -> int | None:
+    """8,000 MCI of the MCI in force on `day`, in tenge; None when the MCI of that day is not known."""
+    mci = MciRate.on(day)
+    return rules.loan_cap(mci.amount) if mci else None
+
+
+@dataclass
+class Row:
+    application: Application
+    referral: LoanReferral | None
+    due: list[int]
+
+
+def financing_rows(user: User, statuses, on: date, limit: int = 500) -> list[Row]:
+    """The area's participants at the chosen steps, with their referral and the follow-ups due (4 queries)."""
+    people = db.session.scalars(applications_for(user).where(Application.status.in_(statuses))
+                                .order_by(Application.updated_at.desc(), Application.id).limit(limit)).all()
+    return _rows(people, on)
+
+
+def follow_ups_due(user: User, on: date, limit: int = 500) -> list[Row]:
+    """Participants of the area whose 6- or 12-month follow-up is due and not yet recorded."""
+    people = db.session.scalars(applications_for(user).where(Application.status.in_(AFTER_TRAINING),
+                                                             Application.cohort_id.is_not(None))
+                                .order_by(Application.surname, Application.id).limit(limit)).all()
+    return [row for row in _rows(people, on) if row.due]
+
+
+def _rows(people, on: date) -> list[Row]:
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    referrals: dict[int, LoanReferral] = {}
+    for referral in db.session.scalars(sa.select(LoanReferral).where(LoanReferral.application_id.in_(ids))
+                                       .order_by(LoanReferral.id)):
+        referrals[referral.application_id] = referral  # the newest wins
+    done: dict[int, set[int]] = {}
+    for application_id, months in db.session.execute(
+            sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)
+            .where(BusinessFollowUp.application_id.in_(ids))):
+        done.setdefault(application_id, set()).add(months)
+    ends = trained_until(p.cohort_id for p in people)
+    return [Row(p, referrals.get(p.id), rules.follow_ups_due(ends.get(p.cohort_id), done.get(p.id, ()), on))
+            for p in people]
+
+
+# ---- Writing ----
+
+def refer(user: User, application_id: int, *, institution: str, amount: int, term_months: int,
+          referred_on: date, today: date) -> LoanReferral:
+    """Refer a defended plan to a lender: up to 8,000 MCI of the referral's year, at 6% a year."""
+    begin_write()
+    try:
+        application = participant_for(user, application_id, lock=True)
+        if application.status != Status.DEFENDED:
+            raise Refused(NOT_DEFENDED)
+        if institution not in lenders():
+            raise Refused(_l("Choose a lender from the list."), "institution")
+        if referred_on > today:
+            raise Refused(FUTURE, "referred_on")
+        if not rules.loan_term_allowed(term_months):
+            raise Refused(TERM, "term_months")
+        cap = cap_on(referred_on)
+        if cap is None:
+            raise Refused(str(NO_MCI) % {"date": long_date(referred_on)}, "referred_on")
+        if not rules.loan_amount_allowed(amount, MciRate.on(referred_on).amount):
+            raise Refused(str(OVER_CAP) % {"cap": tenge(cap)}, "amount")
+        referral = LoanReferral(application_id=application.id, institution=institution, amount_requested=amount,
+                                term_months=term_months, rate_percent=rules.LOAN_RATE_PERCENT,
+                                referred_on=referred_on, referred_by_id=user.id)
+        db.session.add(referral)
+        audit.move(application, Status.REFERRED_FOR_FINANCING, user, "referred_for_financing",
+                   note=f"{institution}; {amount} KZT; {term_months} months; {rules.LOAN_RATE_PERCENT}%")
+        db.session.commit()
+        return referral
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _pending(user: User, application_id: int) -> tuple[Application, LoanReferral]:
+    application = participant_for(user, application_id, lock=True)
+    referral = current_referral(application.id)
+    if application.status != Status.REFERRED_FOR_FINANCING or referral is None \
+            or referral.outcome != LoanOutcome.PENDING:
+        raise Refused(NOT_REFERRED)
+    return application, referral
+
+
+def approve(user: User, application_id: int, *, amount: int) -> LoanReferral:
+    """The lender approved the loan: any amount up to the cap of the referral's year."""
+    begin_write()
+    try:
+        application, referral = _pending(user, application_id)
+        cap = cap_on(referral.referred_on)
+        if cap is None or not rules.loan_amount_allowed(amount, MciRate.on(referral.referred_on).amount):
+            raise Refused(str(OVER_CAP) % {"cap": tenge(cap or 0)}, "amount")
+        referral.outcome, referral.approved_amount = LoanOutcome.APPROVED, amount
+        audit.move(application, Status.LOAN_APPROVED, user, "loan_approved", note=f"{amount} KZT")
+        db.session.commit()
+        return referral
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def decline(user: User, application_id: int, *, reason: str) -> LoanReferral:
+    """The lender declined the loan; the reason is kept as the lender gave it."""
+    begin_write()
+    try:
+        application, referral = _pending(user, application_id)
+        referral.outcome, referral.decline_reason = LoanOutcome.DECLINED, reason
+        audit.move(application, Status.LOAN_DECLINED, user, "loan_declined", note=reason)
+        db.session.commit()
+        return referral
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def issue(user: User, application_id: int, *, issued_on: date, amount: int, today: date) -> LoanReferral:
+    """The approved loan was paid out (the status stays «loan approved»)."""
+    begin_write()
+    try:
+        application = participant_for(user, application_id, lock=True)
+        referral = current_referral(application.id)
+        if referral is not None and referral.outcome == LoanOutcome.ISSUED:
+            raise Refused(ISSUED_ALREADY)
+        if application.status != Status.LOAN_APPROVED or referral is None \
+                or referral.outcome != LoanOutcome.APPROVED:
+            raise Refused(NOT_APPROVED)
+        if issued_on > today:
+            raise Refused(FUTURE, "issued_on")
+        if issued_on < referral.referred_on:
+            raise Refused(str(BEFORE_REFERRAL) % {"date": long_date(referral.referred_on)}, "issued_on")
+        if not 0 < amount <= (referral.approved_amount or 0):
+            raise Refused(str(OVER_APPROVED) % {"amount": tenge(referral.approved_amount or 0)}, "amount")
+        referral.outcome, referral.issued_on, referral.issued_amount = LoanOutcome.ISSUED, issued_on, amount
+        audit.record("loan_issued", user, application, note=f"{amount} KZT; {issued_on.isoformat()}")
+        db.session.commit()
+        return referral
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def record_follow_up(user: User, application_id: int, months: int, *, business_opened: bool,
+                     opened_on: date | None, registered_as_ie: bool, jobs_created: int,
+                     today: date) -> BusinessFollowUp:
+    """The 6- or 12-month check: one row per check; recording it again corrects it."""
+    if months not in rules.FOLLOW_UP_MONTHS:
+        raise NotFound
+    begin_write()
+    try:
+        application = participant_for(user, application_id, lock=True)
+        if business_opened and opened_on is None:
+            raise Refused(FOLLOW_UP_EARLY, "opened_on")
+        if opened_on and opened_on > today:
+            raise Refused(FUTURE, "opened_on")
+        row = db.session.scalar(sa.select(BusinessFollowUp).where(BusinessFollowUp.application_id == application.id,
+                                                                 BusinessFollowUp.months_after == months))
+        action = "follow_up_corrected" if row else "follow_up_recorded"
+        if row is None:
+            row = BusinessFollowUp(application_id=application.id, months_after=months)
+            db.session.add(row)
+        row.business_opened = business_opened
+        row.opened_on = opened_on if business_opened else None
+        row.registered_as_ie = registered_as_ie
+        row.jobs_created = jobs_created
+        row.recorded_by_id = user.id
+        audit.record(action, user, application,
+                     note=f"{months} months: opened={business_opened}, IE={registered_as_ie}, jobs={jobs_created}")
+        db.session.commit()
+        return row
+    except BaseException:
+        db.session.rollback()
+        raise

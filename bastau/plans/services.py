@@ -1,0 +1,282 @@
+"""Business plans: what a file really is, who may see whose plans, and storing a new version.
+
+The type of an upload is read from its content, never from its name: an .exe renamed to plan.pdf or an HTML
+page named plan.docx is refused and nothing is stored. DOCX and ODT are zip archives; they are only listed
+(never unpacked) and refused when they claim to unpack to more than 50 MB or hold more than 1,000 entries.
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import audit
+from ..access import applications_for
+from ..database import begin_write
+from ..extensions import db
+from ..models import Application, BusinessPlan, Cohort, Role, Sector, Status, User
+from ..trainer.services import cohorts_for
+from .storage import LocalStorage
+
+MAX_BYTES = 10 * 1024 * 1024              # per file
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024     # DOCX / ODT: the sum of the entries' sizes
+MAX_ENTRIES = 1000
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+UPLOADED = "plan_uploaded"
+
+# In training or after it, and not expelled: these participants write (and rewrite) a business plan.
+PARTICIPANT_STATUSES = (Status.IN_TRAINING, Status.TRAINING_COMPLETED, Status.DEFENDED, Status.NOT_DEFENDED)
+READERS = (Role.TRAINER, Role.CHAMBER_STAFF, Role.COMMISSION)
+
+NO_FILE = _l("Choose the file of your business plan.")
+TOO_BIG = _l("The file is larger than 10 MB. Make it smaller (for example, save the scans in lower quality) "
+             "and upload it again.")
+EMPTY = _l("The file is empty. Choose the file of your business plan again.")
+NOT_ACCEPTED = _l("This kind of file is not accepted. Upload a PDF, Word (DOCX), OpenDocument (ODT), JPEG or PNG "
+                  "file.")
+DAMAGED = _l("The file could not be read: it seems damaged. Save it again and upload it.")
+ARCHIVE_TOO_BIG = _l("The document is too large inside (more than 50 MB or more than 1,000 parts). Remove large "
+                     "pictures from it and upload it again.")
+CLOSED = _l("A business plan can be uploaded during the training and after it.")
+
+
+class Refused(Exception):
+    """An upload that cannot be accepted; `message` says why in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotFound(Exception):
+    """No such participant in the user's reach (the route answers 404)."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    content_type: str
+    extension: str
+
+
+PDF = Kind("application/pdf", ".pdf")
+PNG = Kind("image/png", ".png")
+JPEG = Kind("image/jpeg", ".jpg")
+DOCX = Kind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")
+ODT = Kind("application/vnd.oasis.opendocument.text", ".odt")
+KINDS = {kind.extension: kind for kind in (PDF, PNG, JPEG, DOCX, ODT)}
+SAME_EXTENSION = {".jpg": (".jpg", ".jpeg", ".jpe", ".jfif")}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The short structured summary that comes with every version."""
+    sector: Sector
+    village: str
+    amount_needed: int  # tenge
+    jobs_planned: int
+
+
+# ---- Reading the upload ----
+
+@dataclass
+class Received:
+    """An upload copied off the request, measured and identified; `data` is positioned anywhere."""
+    data: BinaryIO
+    size: int
+    sha256: str
+    kind: Kind
+
+
+def receive(stream: BinaryIO) -> Received:
+    """Copy an uploaded file (at most 10 MB, counted while reading), then tell what it is from its bytes.
+    Raises Refused with the reason; the caller closes `data`."""
+    copy = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    digest, size = hashlib.sha256(), 0
+    try:
+        while chunk := stream.read(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise Refused(TOO_BIG)
+            digest.update(chunk)
+            copy.write(chunk)
+        if size == 0:
+            raise Refused(EMPTY)
+        return Received(copy, size, digest.hexdigest(), detect(copy))
+    except BaseException:
+        copy.close()
+        raise
+
+
+def detect(data: BinaryIO) -> Kind:
+    """PDF, PNG, JPEG, DOCX or ODT, judged by content; anything else is refused."""
+    data.seek(0)
+    head = data.read(8)
+    data.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _image(data, "PNG", PNG)
+    if head.startswith(b"\xff\xd8\xff"):
+        return _image(data, "JPEG", JPEG)
+    if head.startswith(b"PK\x03\x04"):
+        return _document(data)
+    raise Refused(NOT_ACCEPTED)
+
+
+def _image(data: BinaryIO, expected: str, kind: Kind) -> Kind:
+    """Let Pillow parse the image to be sure it is one (and not a decompression bomb)."""
+    import warnings
+
+    from PIL import Image
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(data) as image:
+                found = image.format
+                image.verify()
+    except Exception:
+        raise Refused(DAMAGED) from None
+    finally:
+        data.seek(0)
+    if found != expected:
+        raise Refused(NOT_ACCEPTED)
+    return kind
+
+
+def _document(data: BinaryIO) -> Kind:
+    """DOCX or ODT, from the archive's table of contents; nothing is unpacked but the 39-byte ODT mimetype."""
+    try:
+        with zipfile.ZipFile(data) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ENTRIES or sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+                raise Refused(ARCHIVE_TOO_BIG)
+            names = {entry.filename for entry in entries}
+            if "mimetype" in names:
+                with archive.open("mimetype") as entry:
+                    if entry.read(len(ODT_MIMETYPE) + 1).strip() == ODT_MIMETYPE:
+                        return ODT
+            if "[Content_Types].xml" in names and "word/document.xml" in names:
+                return DOCX
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            ValueError):
+        raise Refused(DAMAGED) from None
+    finally:
+        data.seek(0)
+    raise Refused(NOT_ACCEPTED)
+
+
+def clean_name(filename: str | None, kind: Kind) -> str:
+    """The uploaded name as people wrote it («Бизнес-жоспар.pdf»): no folders, no control characters,
+    at most 255 characters (the extension kept). secure_filename would leave «-.pdf» of a Kazakh name."""
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C")).strip(" .")
+    if not name:
+        name = "business-plan" + kind.extension
+    if len(name) > 255:
+        stem, dot, extension = name.rpartition(".")
+        extension = dot + extension if dot and len(extension) <= 10 else ""
+        name = name[:255 - len(extension)] + extension
+    return name
+
+
+def download_name(plan: BusinessPlan) -> str:
+    """The original name, with the detected type's extension if the name claimed another one."""
+    kind = next((k for k in KINDS.values() if k.content_type == plan.content_type), None)
+    stem, dot, extension = plan.original_name.rpartition(".")
+    if kind is None or (dot and stem and "." + extension.lower() in SAME_EXTENSION.get(kind.extension,
+                                                                                       (kind.extension,))):
+        return plan.original_name
+    if dot and stem and len(extension) <= 5:
+        return stem + kind.extension
+    return plan.original_name[:250] + kind.extension
+
+
+# ---- Whose plans ----
+
+def applications_of_participant(application_id: int | None) -> sa.Select:
+    """The participant identified by the status look-up: their own application only."""
+    return sa.select(Application).where(Application.id == (application_id or 0))
+
+
+def applications_readable_by(user: User) -> sa.Select:
+    """Trainers: participants of their own cohorts; chamber staff and commission: their district's."""
+    query = applications_for(user)
+    if user.role == Role.TRAINER:
+        return query.where(Application.cohort_id.in_(cohorts_for(user).with_only_columns(Cohort.id)))
+    if user.role in READERS:
+        return query
+    return query.where(sa.false())
+
+
+def can_upload(application: Application) -> bool:
+    return application.status in PARTICIPANT_STATUSES
+
+
+def versions(application_id: int) -> list[BusinessPlan]:
+    """All versions of a participant's plan, the newest first."""
+    return list(db.session.scalars(sa.select(BusinessPlan).where(BusinessPlan.application_id == application_id)
+                                   .order_by(BusinessPlan.version.desc())))
+
+
+def latest(application_id: int) -> BusinessPlan | None:
+    return db.session.scalar(sa.select(BusinessPlan).where(BusinessPlan.application_id == application_id)
+                             .order_by(BusinessPlan.version.desc()).limit(1))
+
+
+def version_of(scope: sa.Select, application_id: int, version: int) -> BusinessPlan | None:
+    """One version, only if its participant is within `scope` (the area check is inside the query)."""
+    allowed = scope.where(Application.id == application_id).with_only_columns(Application.id)
+    return db.session.scalar(sa.select(BusinessPlan).where(BusinessPlan.application_id.in_(allowed),
+                                                           BusinessPlan.version == version))
+
+
+def uploaders(plans: list[BusinessPlan]) -> dict[int, User]:
+    ids = {plan.uploaded_by_id for plan in plans if plan.uploaded_by_id}
+    return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+# ---- Writing ----
+
+def upload(scope: sa.Select, application_id: int, actor: User | None, filename: str | None, stream: BinaryIO,
+           summary: Summary, storage: LocalStorage) -> BusinessPlan:
+    """Store a new version of a participant's plan (version = the last one + 1) with its summary.
+
+    The file is checked, then written and fsync'd under a generated name, and only then the row is committed
+    with its audit entry. If anything after the write fails, the file is deleted again. A crash between the
+    write and the commit can leave a stray file without a row (harmless, and found by comparing the folder
+    with the table); it can never leave a row pointing at a missing file.
+    """
+    received = receive(stream)
+    try:
+        stored_name = storage.save(received.data, received.kind.extension)
+    finally:
+        received.data.close()
+    try:
+        begin_write()
+        application = db.session.scalar(scope.where(Application.id == application_id)
+                                        .with_for_update(of=Application))
+        if application is None:
+            raise NotFound(application_id)
+        if not can_upload(application):
+            raise Refused(CLOSED)
+        version = (db.session.scalar(sa.select(sa.func.max(BusinessPlan.version))
+                                     .where(BusinessPlan.application_id == application.id)) or 0) + 1
+        plan = BusinessPlan(application_id=application.id, version=version, stored_name=stored_name,
+                            original_name=clean_name(filename, received.kind),
+                            content_type=received.kind.content_type, size=received.size, sha256=received.sha256,
+                            sector=summary.sector, village=summary.village, amount_needed=summary.amount_needed,
+                            jobs_planned=summary.jobs_planned, uploaded_by_id=actor.id if actor else None)
+        db.session.add(plan)
+        audit.record(UPLOADED, actor, application, note=f"v{version}")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        storage.delete(stored_name)
+        raise
+    return plan
