@@ -91,6 +91,7 @@ ACTION_LABELS = {
     "unenrolled": _l("Taken out of a cohort"),
     "training_started": _l("Training started"),
     "training_completed": _l("Training completed"),
+    "plan_uploaded": _l("Business plan uploaded"),
     "referred_for_financing": _l("Referred for a loan"),
     "loan_approved": _l("Loan approved"),
     "loan_declined": _l("Loan declined"),

@@ -49,6 +49,7 @@ def app():
         "LOGIN_LIMIT": "1000 per minute",
         "SUBMIT_LIMIT": "1000 per minute",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
+        "PLAN_STORAGE": str(tmp / "plans"),
     })
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
