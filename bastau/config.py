@@ -60,5 +60,6 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour"),
         "SUBMIT_LIMIT": os.environ.get("SUBMIT_LIMIT", "30 per minute"),
         "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),
+        "CERTIFICATE_LOOKUP_LIMIT": os.environ.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute"),
         "PLAN_STORAGE": os.environ.get("PLAN_STORAGE") or str(instance_path / "plans"),  # uploaded business plans
     }

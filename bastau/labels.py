@@ -92,6 +92,8 @@ ACTION_LABELS = {
     "training_started": _l("Training started"),
     "training_completed": _l("Training completed"),
     "plan_uploaded": _l("Business plan uploaded"),
+    "defence_result": _l("Defence result recorded"),
+    "certificate_issued": _l("Certificate issued"),
     "referred_for_financing": _l("Referred for a loan"),
     "loan_approved": _l("Loan approved"),
     "loan_declined": _l("Loan declined"),

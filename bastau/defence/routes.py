@@ -29,7 +29,7 @@ SHOWN_SESSIONS = 200
 
 
 def _lookup_limit() -> str:
-    return current_app.config.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute")
+    return current_app.config["CERTIFICATE_LOOKUP_LIMIT"]
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
