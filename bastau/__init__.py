@@ -46,14 +46,14 @@ def register_blueprints(app: Flask) -> None:
     from .apply.routes import bp as apply_bp
     from .centre.routes import bp as centre_bp
     from .chamber.routes import bp as chamber_bp
+    from .defence.routes import bp as defence_bp
     from .home.routes import bp as home_bp
     from .lists.routes import bp as lists_bp
+    from .loans.routes import bp as loans_bp
+    from .plans.routes import bp as plans_bp
     from .potential.routes import bp as potential_bp
     from .staff.routes import bp as staff_bp
     from .status.routes import bp as status_bp
-    from .defence.routes import bp as defence_bp
-    from .loans.routes import bp as loans_bp
-    from .plans.routes import bp as plans_bp
     from .trainer.routes import bp as trainer_bp
     from .training.routes import bp as training_bp
 

@@ -1,6 +1,8 @@
 """Demo data so that every journey can be tried right after `make run`."""
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -13,16 +15,25 @@ from .consent import CURRENT_VERSION
 from .extensions import db
 from .models import (
     Application,
-    AuditEntry,
     Attendance,
+    AuditEntry,
+    BusinessPlan,
+    Certificate,
+    CertificateKind,
     Channel,
     Cohort,
     Decision,
+    DefenceResult,
+    DefenceSession,
     District,
     Education,
+    LoanOutcome,
+    LoanReferral,
     Mark,
+    MciRate,
     Region,
     Role,
+    Sector,
     SocialStatus,
     Status,
     TrainingDay,
@@ -99,8 +110,76 @@ def load() -> str:
                users[Role.OPERATOR] if serial % 2 else None, status, users[Role.CENTRE_OFFICER])
     _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF])
     _start_demo_cohort(district, year, users)
-    return (f"Demo data: {len(USERS)} staff accounts, {len(APPLICANTS) + len(TRAINEES) + 1} applications and "
-            f"a cohort in training in {district.name_kk}.")
+    _finished_demo_cohort(district, year, users)
+    count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + 1
+    return (f"Demo data: {len(USERS)} staff accounts, {count} applications, a cohort in training and a defended "
+            f"one in {district.name_kk}.")
+
+
+# Cohort 2 finished and defended: (surname, name, born, sex, defended, referred for a loan)
+GRADUATES = [
+    ("Әбілқасымова", "Гүлмира", date(1986, 4, 12), "female", True, True),
+    ("Байжанов", "Нұрсұлтан", date(1991, 10, 3), "male", True, False),
+    ("Смагулова", "Айжан", date(1995, 1, 28), "female", False, False),
+]
+
+
+def _finished_demo_cohort(district: District, year: int, users: dict) -> None:
+    """Cohort 2: trained in spring, plans defended, certificates issued, one loan approved."""
+    from .calendar import public_holidays
+    from .plans.storage import plan_storage
+    trainer, chamber, commission = users[Role.TRAINER], users[Role.CHAMBER_STAFF], users[Role.COMMISSION]
+    dates = rules.training_dates(date(year, 4, 6), 25, public_holidays())
+    cohort = Cohort(district=district, programme_year=year, number=2, language="ru", venue="Қаскелең, Төле би 12",
+                    start_date=dates[0], training_days=25, capacity=25, trainer=trainer, created_by_id=chamber.id)
+    cohort.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25),
+                               delivered_at=utcnow(), delivered_by_id=trainer.id) for i, d in enumerate(dates)]
+    session = DefenceSession(cohort=cohort, held_on=dates[-1] + timedelta(days=7), place="Қаскелең, әкімдік",
+                             created_by_id=chamber.id, members=[commission])
+    db.session.add_all([cohort, session])
+    db.session.flush()
+    storage = plan_storage()
+    mci = MciRate.on(date(year, 6, 1))
+    for serial, (surname, name, born, sex, defended, referred) in enumerate(GRADUATES, start=400):
+        status = (Status.LOAN_APPROVED if referred else Status.DEFENDED) if defended else Status.NOT_DEFENDED
+        application = Application(
+            programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,
+            birth_date=born, sex=sex, phone=f"+7705{serial:07d}", district_id=district.id,
+            social_status=SocialStatus.SELF_EMPLOYED, education=Education.SECONDARY, channel=Channel.AKIMAT,
+            status=status, cohort=cohort,
+            access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+            submission_key=new_submission_key(), language="ru", consent_version=CURRENT_VERSION,
+            consent_language="ru", consent_at=utcnow())
+        db.session.add(application)
+        db.session.flush()
+        audit.record("submitted", None, application, to_status=Status.SUBMITTED)
+        stored = storage.save(io.BytesIO(DEMO_PLAN_PDF), ".pdf")
+        db.session.add(BusinessPlan(application_id=application.id, version=1, stored_name=stored,
+                                    original_name=f"Бизнес-план {surname}.pdf", content_type="application/pdf",
+                                    size=len(DEMO_PLAN_PDF), sha256=hashlib.sha256(DEMO_PLAN_PDF).hexdigest(),
+                                    sector=Sector.AGRICULTURE, village="Шамалған", amount_needed=4_000_000,
+                                    jobs_planned=2))
+        db.session.add(DefenceResult(session_id=session.id, application_id=application.id, defended=defended,
+                                     average_percent=82 if defended else 48, decided_by_id=chamber.id))
+        db.session.add(Certificate(application_id=application.id, number=rules.certificate_number(year),
+                                   kind=CertificateKind.COMPLETION if defended else CertificateKind.PARTICIPATION,
+                                   cohort_id=cohort.id, language="ru", issued_on=session.held_on,
+                                   issued_by_id=chamber.id))
+        audit.record("defence_result", commission, application, from_status=Status.TRAINING_COMPLETED,
+                     to_status=Status.DEFENDED if defended else Status.NOT_DEFENDED)
+        if referred:
+            db.session.add(LoanReferral(application_id=application.id, institution="agrarian_credit_corporation",
+                                        amount_requested=min(4_000_000, rules.loan_cap(mci.amount)), term_months=36,
+                                        rate_percent=rules.LOAN_RATE_PERCENT, referred_on=session.held_on,
+                                        referred_by_id=chamber.id, outcome=LoanOutcome.APPROVED,
+                                        approved_amount=4_000_000))
+            audit.record("loan_approved", chamber, application, from_status=Status.REFERRED_FOR_FINANCING,
+                         to_status=Status.LOAN_APPROVED)
+    db.session.commit()
+
+
+DEMO_PLAN_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+                 b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def _start_demo_cohort(district: District, year: int, users: dict) -> None:
@@ -132,7 +211,8 @@ def _start_demo_cohort(district: District, year: int, users: dict) -> None:
         for index, day in enumerate(past):
             absent = index % 3 == 1 and index // 3 < absences
             db.session.add(Attendance(training_day_id=day.id, application_id=application.id,
-                                      recorded_by_id=users[Role.TRAINER].id, mark=Mark.ABSENT if absent else Mark.PRESENT))
+                                      recorded_by_id=users[Role.TRAINER].id,
+                                      mark=Mark.ABSENT if absent else Mark.PRESENT))
         for day in past:
             day.delivered_at, day.delivered_by_id = utcnow(), users[Role.TRAINER].id
     db.session.commit()
@@ -176,4 +256,7 @@ def logins_text() -> str:
     if applications:
         lines.append(f"Demo status check at /status (access code {DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}):")
         lines += [f"  {a.reference}  IIN {a.iin}  ({a.full_name})" for a in applications]
+    number = db.session.scalar(sa.select(Certificate.number).order_by(Certificate.id).limit(1))
+    if number:
+        lines.append(f"A certificate to verify at /certificates: {number}")
     return "\n".join(lines)

@@ -272,7 +272,8 @@ def loan_term_allowed(months: int) -> bool:
 
 
 def months_later(day: date, months: int) -> date:
-    """The same day `months` later; a day the month lacks becomes its last day (31 August + 6 months = end of February)."""
+    """The same day `months` later; a day the month lacks becomes its last day
+    (31 August + 6 months = end of February)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day

@@ -14,7 +14,7 @@ from bastau import rules
 from bastau.calendar import public_holidays
 from bastau.clock import today
 from bastau.extensions import db
-from bastau.models import Application, BusinessPlan, Certificate, Cohort, RubricCriterion, Role, Status, TrainingDay
+from bastau.models import Application, BusinessPlan, Certificate, Cohort, Role, RubricCriterion, Status, TrainingDay
 from tests.conftest import district, login, post_form, translated
 from tests.journey import apply, receipt_details
 from tests.test_browser import SHOTS, VIEWPORTS

@@ -164,7 +164,8 @@ def test_closing_records_results_statuses_audit_and_certificates(app, client, st
                                                                  store):
     session_id = _close_with_scores(app, client, staff, members, people, cohort_id)
     results = {r.application_id: r for r in store.scalars(sa.select(DefenceResult))}
-    assert results[people["good"]].defended and results[people["good"]].average_percent == 65  # (71% + 60%) / 2, rounded down
+    # (71% + 60%) / 2, rounded down
+    assert results[people["good"]].defended and results[people["good"]].average_percent == 65
     assert not results[people["weak"]].defended and results[people["weak"]].average_percent == 55
     assert not results[people["veto"]].defended and results[people["veto"]].average_percent == 50  # zero vetoes
     assert results[people["absent"]].absent and not results[people["absent"]].defended

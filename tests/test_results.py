@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from bastau.clock import today
 from bastau import models
+from bastau.clock import today
 from bastau.extensions import db
 from bastau.models import (
     Application,
@@ -63,9 +63,9 @@ def test_a_participant_with_the_whole_road(app, client, receipt, make_user):
         marks = [Mark.PRESENT] * 21 + [Mark.ABSENT] * 2 + [Mark.EXCUSED] * 2
         db.session.add_all(Attendance(training_day_id=day.id, application_id=application.id, mark=mark,
                                       recorded_by_id=trainer.id) for day, mark in zip(cohort.days, marks))
-        db.session.add(models.TestSitting(application_id=application.id, method=models.TestMethod.PAPER, opened_by_id=trainer.id,
-                                   finished_at=datetime(2026, 4, 20, 9), score=42, max_score=50, pass_mark=30,
-                                   passed=True))
+        db.session.add(models.TestSitting(application_id=application.id, method=models.TestMethod.PAPER,
+                                          opened_by_id=trainer.id, finished_at=datetime(2026, 4, 20, 9), score=42,
+                                          max_score=50, pass_mark=30, passed=True))
         db.session.add_all([BusinessPlan(application_id=application.id, version=v, stored_name=f"plan-{v}",
                                          original_name=f"жоспар-{v}.pdf", content_type="application/pdf", size=10,
                                          sha256="0" * 64, sector=Sector.SERVICES, village="Қаскелең",

@@ -80,7 +80,8 @@ def cohort(cohort_id: int):
                                 .order_by(alphabetically(Application.surname), Application.id)).all()
     certificates = services.certificates_of(current_user, found)
     results = services.results_for([a.id for a in people])
-    due = [a for a in people if rules.certificate_due(a.status) and a.id not in {c.application_id for c in certificates}]
+    certified = {c.application_id for c in certificates}
+    due = [a for a in people if rules.certificate_due(a.status) and a.id not in certified]
     return render_page("defence/cohort.html", cohort=found, sessions=defence_sessions, people=people,
                        results=results, certificates={c.application_id: c for c in certificates},
                        certificate_count=len(certificates), due=len(due), labels=STATUS_LABELS, kinds=KIND_LABELS,

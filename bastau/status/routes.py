@@ -101,8 +101,10 @@ def results():
         Status.NOT_TARGET_GROUP if application.status == Status.NOT_TARGET_GROUP else Status.TARGET_GROUP_CONFIRMED)
     marks = dict(db.session.execute(sa.select(Attendance.mark, sa.func.count()).where(
         Attendance.application_id == application.id).group_by(Attendance.mark)).all())
-    last_day = db.session.scalar(sa.select(sa.func.max(TrainingDay.date))
-                                 .where(TrainingDay.cohort_id == application.cohort_id)) if application.cohort_id else None
+    last_day = None
+    if application.cohort_id:
+        last_day = db.session.scalar(sa.select(sa.func.max(TrainingDay.date))
+                                     .where(TrainingDay.cohort_id == application.cohort_id))
     latest = sa.select(BusinessPlan).where(BusinessPlan.application_id == application.id)
     return render_page(
         "status/results.html", application=application, labels=STATUS_LABELS, target_group=target_group,
