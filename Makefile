@@ -34,7 +34,7 @@ test: compile-translations
 ## make translations: extract messages, update the catalogues, compile them
 translations: $(BIN)/activate
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel -q update -N -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel -q compile -d translations
 
 bench: compile-translations

@@ -33,6 +33,7 @@ from ..models import (
     User,
     defence_member,
 )
+from ..refusals import NotFound, Refused
 
 MIN_MEMBERS = 2
 FEW_MEMBERS = _l("Choose at least two commission members of your district.")
@@ -40,19 +41,6 @@ CLOSED = _l("This defence session is closed: its results are final.")
 NOBODY_TO_DECIDE = _l("Nobody in this cohort has completed training and waits for a defence result.")
 POINTS_RANGE = _l("From 0 to %(max)s points.")
 NOTHING_TO_ISSUE = _l("Everyone who may have a certificate already has one.")
-
-
-class Refused(Exception):
-    """A change the rules do not allow; `message` says why, `field` names the form field it is about."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class NotFound(Exception):
-    """Nothing of that id in the user's area."""
 
 
 class NotAMember(Exception):

@@ -32,6 +32,7 @@ from ..models import (
     TrainingDay,
     User,
 )
+from ..refusals import NotFound, Refused
 
 LENDERS_FILE = Path(__file__).resolve().parent.parent / "data" / "lenders.json"
 
@@ -60,19 +61,6 @@ OVER_APPROVED = _l("More than the approved amount (%(amount)s) cannot be paid ou
 BEFORE_REFERRAL = _l("This date is before the referral (%(date)s).")
 NOT_TRAINED = _l("The business is followed up only after the training is completed.")
 FOLLOW_UP_EARLY = _l("Opening date is needed when the business was opened.")
-
-
-class Refused(Exception):
-    """A change the rules do not allow; `message` says why, `field` names the form field it is about."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class NotFound(Exception):
-    """No participant of that id in the user's area (or not at a financing step): the route answers 404."""
 
 
 # ---- Lenders (data, not code: bastau/data/lenders.json) ----

@@ -21,6 +21,7 @@ from ..access import applications_for
 from ..database import begin_write
 from ..extensions import db
 from ..models import Application, BusinessPlan, Cohort, Role, Sector, Status, User
+from ..refusals import NotFound, Refused
 from ..trainer.services import cohorts_for
 from .storage import LocalStorage
 
@@ -44,18 +45,6 @@ DAMAGED = _l("The file could not be read: it seems damaged. Save it again and up
 ARCHIVE_TOO_BIG = _l("The document is too large inside (more than 50 MB or more than 1,000 parts). Remove large "
                      "pictures from it and upload it again.")
 CLOSED = _l("A business plan can be uploaded during the training and after it.")
-
-
-class Refused(Exception):
-    """An upload that cannot be accepted; `message` says why in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class NotFound(Exception):
-    """No such participant in the user's reach (the route answers 404)."""
 
 
 @dataclass(frozen=True)

@@ -31,21 +31,10 @@ from ..models import (
     User,
     utcnow,
 )
+from ..refusals import NotFound, Refused
 
 CODE_VALID_FOR = timedelta(hours=3)
 TEST_RESULT = "test_result"  # the audit action of a recorded score
-
-
-class Refused(Exception):
-    """A change the rules do not allow; `message` says why in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class NotFound(Exception):
-    """Nothing of that id in the user's area (the route answers 404)."""
 
 
 class Unanswered(Exception):

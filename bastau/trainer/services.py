@@ -34,6 +34,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..refusals import NotFound, Refused
 
 # Codes stored in Attendance.reason / ExpulsionReview.reason; the words are in labels.py.
 ABSENCE_REASONS = ("illness", "family", "work", "other")
@@ -48,18 +49,6 @@ FUTURE_DAY = _l("This day has not come yet. Attendance can be marked on the day 
 NOT_FLAGGED = _l("There is nothing to decide: this participant is not flagged for too many absences "
                  "(perhaps the commission has decided already).")
 NOT_IN_TRAINING = _l("Only a participant who is in training can be expelled.")
-
-
-class Refused(Exception):
-    """A change the rules do not allow; `message` says why in the user's language."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-class NotFound(Exception):
-    """Nothing of that id in the user's area (the route answers 404)."""
 
 
 def advance_cohorts_of(user: User) -> None:

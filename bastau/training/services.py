@@ -33,6 +33,7 @@ from ..models import (
     TrainingDay,
     User,
 )
+from ..refusals import NotFound, Refused
 
 # A place stays taken by everyone placed in the cohort except those who withdrew.
 NOT_HOLDING_A_PLACE = (Status.WITHDRAWN,)
@@ -52,22 +53,9 @@ DATE_AFTER = _l("Choose a date after day %(number)s (%(date)s), so that the days
 DATE_BEFORE = _l("Choose a date before day %(number)s (%(date)s), so that the days stay in order.")
 
 
-class Refused(Exception):
-    """A change the rules do not allow; `message` says why, `field` names the form field it is about."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
 def _fill(message, **values) -> str:
     """A message with its placeholders filled in, in the page's language."""
     return str(message) % values
-
-
-class NotFound(Exception):
-    """No cohort (or day) of that id in the user's area: the route answers 404."""
 
 
 # ---- Reading ----
