@@ -83,67 +83,50 @@ def _refused(application_id: int, refused: services.Refused, form_name: str, for
     return _participant_page(application_id, status=409, error=refused.message, **{form_name: form})
 
 
+def _submit(application_id: int, form, form_name: str, change, done_message, anchor: str = "loan"):
+    """Every financing form goes the same way: check the form, apply the change, and either show the refusal
+    next to the form (with what was typed) or go back to the participant's page with a message."""
+    if not form.validate_on_submit():
+        return _participant_page(application_id, status=422, **{form_name: form})
+    try:
+        change(form)
+    except services.NotFound:
+        abort(404)
+    except services.Refused as refused:
+        return _refused(application_id, refused, form_name, form)
+    return _done(application_id, done_message, anchor)
+
+
 @bp.post("/financing/<int:application_id>/referral")
 @role_required(*CHAMBER)
 def refer(application_id: int):
     """Refer a defended plan to a lender (up to 8,000 MCI of the year, at 6%)."""
-    form = ReferralForm()
-    if not form.validate_on_submit():
-        return _participant_page(application_id, status=422, referral_form=form)
-    try:
-        services.refer(current_user, application_id, institution=form.institution.data, amount=form.amount.data,
-                       term_months=form.term_months.data, referred_on=form.referred_on.data, today=today())
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refused:
-        return _refused(application_id, refused, "referral_form", form)
-    return _done(application_id, _l("Referred for a loan."), "loan")
+    return _submit(application_id, ReferralForm(), "referral_form", lambda form: services.refer(
+        current_user, application_id, institution=form.institution.data, amount=form.amount.data,
+        term_months=form.term_months.data, referred_on=form.referred_on.data, today=today()),
+        _l("Referred for a loan."))
 
 
 @bp.post("/financing/<int:application_id>/approve")
 @role_required(*CHAMBER)
 def approve(application_id: int):
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        return _participant_page(application_id, status=422, approve_form=form)
-    try:
-        services.approve(current_user, application_id, amount=form.amount.data)
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refused:
-        return _refused(application_id, refused, "approve_form", form)
-    return _done(application_id, _l("Loan approval recorded."), "loan")
+    return _submit(application_id, ApproveForm(), "approve_form", lambda form: services.approve(
+        current_user, application_id, amount=form.amount.data), _l("Loan approval recorded."))
 
 
 @bp.post("/financing/<int:application_id>/decline")
 @role_required(*CHAMBER)
 def decline(application_id: int):
-    form = DeclineForm()
-    if not form.validate_on_submit():
-        return _participant_page(application_id, status=422, decline_form=form)
-    try:
-        services.decline(current_user, application_id, reason=form.reason.data)
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refused:
-        return _refused(application_id, refused, "decline_form", form)
-    return _done(application_id, _l("Refusal of the loan recorded."), "loan")
+    return _submit(application_id, DeclineForm(), "decline_form", lambda form: services.decline(
+        current_user, application_id, reason=form.reason.data), _l("Refusal of the loan recorded."))
 
 
 @bp.post("/financing/<int:application_id>/issue")
 @role_required(*CHAMBER)
 def issue(application_id: int):
-    form = IssueForm()
-    if not form.validate_on_submit():
-        return _participant_page(application_id, status=422, issue_form=form)
-    try:
-        services.issue(current_user, application_id, issued_on=form.issued_on.data, amount=form.amount.data,
-                       today=today())
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refused:
-        return _refused(application_id, refused, "issue_form", form)
-    return _done(application_id, _l("Pay-out of the loan recorded."), "loan")
+    return _submit(application_id, IssueForm(), "issue_form", lambda form: services.issue(
+        current_user, application_id, issued_on=form.issued_on.data, amount=form.amount.data, today=today()),
+        _l("Pay-out of the loan recorded."))
 
 
 @bp.post("/financing/<int:application_id>/follow-up/<int:months>")
@@ -152,17 +135,7 @@ def follow_up(application_id: int, months: int):
     """The 6- or 12-month check on the business; sending it again corrects it."""
     if months not in rules.FOLLOW_UP_MONTHS:
         abort(404)
-    form = FollowUpForm(months)
-    key = f"follow_up_{months}"
-    if not form.validate_on_submit():
-        return _participant_page(application_id, status=422, **{key: form})
-    try:
-        services.record_follow_up(current_user, application_id, months,
-                                  business_opened=form.business_opened.data == "yes", opened_on=form.opened_on.data,
-                                  registered_as_ie=form.registered_as_ie.data == "yes",
-                                  jobs_created=form.jobs_created.data, today=today())
-    except services.NotFound:
-        abort(404)
-    except services.Refused as refused:
-        return _refused(application_id, refused, key, form)
-    return _done(application_id, _l("Follow-up saved."), f"follow-up-{months}")
+    return _submit(application_id, FollowUpForm(months), f"follow_up_{months}", lambda form: services.record_follow_up(
+        current_user, application_id, months, business_opened=form.business_opened.data == "yes",
+        opened_on=form.opened_on.data, registered_as_ie=form.registered_as_ie.data == "yes",
+        jobs_created=form.jobs_created.data, today=today()), _l("Follow-up saved."), f"follow-up-{months}")
