@@ -188,6 +188,8 @@ class Application(db.Model):
                  sqlite_where=sa.text("status != 'withdrawn'"),
                  postgresql_where=sa.text("status != 'withdrawn'")),
         sa.Index("ix_application_district_status", "district_id", "status", "created_at"),
+        # The dashboards count a year's applications by district and status in one pass.
+        sa.Index("ix_application_year_district_status", "programme_year", "district_id", "status"),
     )
 
     REFERENCE_PREFIX = "BB"
@@ -622,4 +624,47 @@ class BusinessFollowUp(db.Model):
         sa.UniqueConstraint("application_id", "months_after", name="uq_follow_up_month"),
         sa.CheckConstraint("months_after IN (6, 12)", name="months_6_or_12"),
         sa.CheckConstraint("jobs_created >= 0", name="jobs_non_negative"),
+    )
+
+
+class NationalPlan(db.Model):
+    """How many people the programme plans to train in a year, nationally (the first year's was 15,000)."""
+    __tablename__ = "national_plan"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    people: Mapped[int]
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("people >= 0", name="people_non_negative"),)
+
+
+class RegionPlan(db.Model):
+    """A region's share of a year's plan; the regions add up to the national plan."""
+    __tablename__ = "region_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"))
+    people: Mapped[int]
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("year", "region_id", name="uq_region_plan_year"),
+        sa.CheckConstraint("people >= 0", name="people_non_negative"),
+    )
+
+
+class DistrictPlan(db.Model):
+    """A district's share of its region's plan; the districts add up to the region's plan."""
+    __tablename__ = "district_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"))
+    people: Mapped[int]
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("year", "district_id", name="uq_district_plan_year"),
+        sa.CheckConstraint("people >= 0", name="people_non_negative"),
     )

@@ -24,7 +24,7 @@ pytest_plugins = ["tests.journey"]  # the `receipt` fixture
 PEOPLE_TABLES = ("audit_entry", "web_session", "attendance", "expulsion_review", "list_entry", "applicant_list",
                  "test_sitting", "business_follow_up", "loan_referral", "certificate", "defence_result",
                  "defence_score", "defence_member", "defence_session", "business_plan", "application", "training_day",
-                 "cohort", "staff_user")
+                 "cohort", "national_plan", "region_plan", "district_plan", "staff_user")
 PASSWORD = "correct horse 42"
 
 
