@@ -26,12 +26,15 @@ from .models import (
     DefenceResult,
     DefenceSession,
     District,
+    DistrictPlan,
     Education,
     LoanOutcome,
     LoanReferral,
     Mark,
     MciRate,
+    NationalPlan,
     Region,
+    RegionPlan,
     Role,
     Sector,
     SocialStatus,
@@ -111,6 +114,7 @@ def load() -> str:
     _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF])
     _start_demo_cohort(district, year, users)
     _finished_demo_cohort(district, year, users)
+    _demo_plans(year, users[Role.NATIONAL_ADMIN])
     count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + 1
     return (f"Demo data: {len(USERS)} staff accounts, {count} applications, a cohort in training and a defended "
             f"one in {district.name_kk}.")
@@ -122,6 +126,28 @@ GRADUATES = [
     ("Байжанов", "Нұрсұлтан", date(1991, 10, 3), "male", True, False),
     ("Смагулова", "Айжан", date(1995, 1, 28), "female", False, False),
 ]
+
+
+def _split(total: int, weights: list[int]) -> list[int]:
+    """Share `total` by weights so that the parts add up exactly (largest remainders last)."""
+    whole = [total * w // sum(weights) for w in weights]
+    for i in range(total - sum(whole)):
+        whole[i % len(whole)] += 1
+    return whole
+
+
+def _demo_plans(year: int, admin: User) -> None:
+    """This year's plan: 15,000 people nationally (as in the programme's first year), shared by the regions in
+    proportion to their districts, and the demo region's share shared by its districts."""
+    regions = db.session.scalars(sa.select(Region).order_by(Region.kato_code)).all()
+    db.session.add(NationalPlan(year=year, people=15_000, updated_by_id=admin.id))
+    shares = _split(15_000, [len(r.districts) for r in regions])
+    for region, people in zip(regions, shares):
+        db.session.add(RegionPlan(year=year, region_id=region.id, people=people, updated_by_id=admin.id))
+        if region.kato_code == DEMO_REGION:
+            for place, part in zip(region.districts, _split(people, [1] * len(region.districts))):
+                db.session.add(DistrictPlan(year=year, district_id=place.id, people=part, updated_by_id=admin.id))
+    db.session.commit()
 
 
 def _finished_demo_cohort(district: District, year: int, users: dict) -> None:
