@@ -46,6 +46,8 @@ def from_environment(instance_path: Path) -> dict:
         "TEST_IDLE_MINUTES": int(os.environ.get("TEST_IDLE_MINUTES", "40")),
         "SESSION_MAX_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
+        # Forms are small; business-plan uploads raise this for their own requests (plans.routes).
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "kk",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",  # stored times are UTC; people read Kazakhstan time
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
             return recover()
         return render_template("errors/error.html", code=400), 400
 
-    for code in (403, 404, 405, 429, 500):
+    for code in (403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _page(code))
 
 

@@ -142,3 +142,11 @@ def test_the_audit_log_cannot_be_changed_or_deleted(app, client):
                 with db.engine.begin() as conn:
                     conn.execute(statement)
         assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 1
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_an_oversized_request_is_refused_in_the_users_language(client, locale):
+    client.set_cookie("lang", locale)
+    response = client.post("/status", data={"reference": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert shows(response, translated("The file or form is too large", locale))
