@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     from .apply.routes import bp as apply_bp
     from .centre.routes import bp as centre_bp
     from .chamber.routes import bp as chamber_bp
+    from .dashboard.plans import bp as plan_admin_bp
     from .dashboard.routes import bp as dashboard_bp
     from .defence.routes import bp as defence_bp
     from .home.routes import bp as home_bp
@@ -60,5 +61,5 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
                potential_bp, training_bp, trainer_bp, plans_bp, defence_bp, loans_bp,
-               dashboard_bp):
+               dashboard_bp, plan_admin_bp):
         app.register_blueprint(bp)

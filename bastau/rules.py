@@ -384,3 +384,35 @@ def loan_priority_until(issued_on: date) -> date:
     months = issued_on.month - 1 + LOAN_PRIORITY_MONTHS
     year, month = issued_on.year + months // 12, months % 12 + 1
     return date(year, month, min(issued_on.day, _calendar.monthrange(year, month)[1]))
+
+
+# ---- Yearly plans (issue 6): how many people to train, nationally, per region, per district. ----
+
+PLAN_MAX_PEOPLE = 1_000_000  # far above any year's national plan (the first year's was 15,000)
+_PLAN_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+_PLAN_PLAIN = re.compile(r"[0-9]+")
+_PLAN_GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+")
+
+
+def parse_plan_people(raw: str) -> int | None:
+    """A plan is a whole number of people from 0 to PLAN_MAX_PEOPLE, typed as people write it:
+    «1500», «1 500» (any space), «1,500» (comma between groups of three); anything else is None.
+    Decimals, signs and digits of other scripts are refused."""
+    text = _PLAN_SPACES.sub("", raw or "")
+    if _PLAN_GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    if not _PLAN_PLAIN.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= PLAN_MAX_PEOPLE else None
+
+
+def plan_difference(total: int, parts: Iterable[int]) -> int:
+    """How far the parts are from the whole: negative when people are missing, positive when too many."""
+    return sum(parts) - total
+
+
+def plan_parts_add_up(total: int, parts: Iterable[int]) -> bool:
+    """The programme's plan is split without remainder: the regions' plans add up to the national plan of
+    the year, and the districts' plans of a region add up to that region's plan."""
+    return plan_difference(total, parts) == 0

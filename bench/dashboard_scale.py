@@ -1,0 +1,226 @@
+"""The dashboard at national scale: 500,000 applications over 10 years in every district, 6 cohorts a year per
+district, certificates, loans and follow-ups for the trained, and attendance for a sample of this year's cohorts.
+
+    .venv/bin/python bench/dashboard_scale.py            # SQLite (a throw-away file)
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/dashboard_scale.py
+
+Attendance: every participant of this year's cohorts in ATTENDANCE_DISTRICTS districts, for all 25 training days
+(about 100,000 marks); marking every cohort of ten years (~14,000 cohorts, ~9 million marks) would take SQLite
+far longer to seed than the measurement itself and changes nothing in the shape of the queries.
+
+Prints, per page: median (of 5) and worst time, and the number of SQL statements (to show there is no N+1).
+There is no cache: the figures are counted afresh on every request. Not a test: it measures.
+"""
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from bastau import create_app  # noqa: E402
+from bastau.extensions import db  # noqa: E402
+from bastau.models import (Application, Attendance, BusinessFollowUp, Certificate, Cohort, District,  # noqa: E402
+                           DistrictPlan, LoanReferral, NationalPlan, Region, RegionPlan, Role, TrainingDay, User)
+from bastau.reference import load_all  # noqa: E402
+
+TOTAL = 500_000
+YEARS = 10
+ATTENDANCE_DISTRICTS = 50
+TRAINING_DAYS = 25
+PRE = ["submitted", "target_group_confirmed", "not_target_group", "list_approved", "test_failed", "withdrawn"]
+IN_COHORT = ["enrolled", "in_training", "expelled", "training_completed", "defended", "not_defended",
+             "referred_for_financing", "loan_approved", "loan_declined"]
+TRAINED = {"training_completed", "defended", "not_defended", "referred_for_financing", "loan_approved",
+           "loan_declined"}
+DEFENDED = {"defended", "referred_for_financing", "loan_approved", "loan_declined"}
+
+
+def _insert(model, rows: list, force: bool = False) -> list:
+    if rows and (force or len(rows) >= 20_000):
+        db.session.execute(sa.insert(model), rows)
+        return []
+    return rows
+
+
+def seed(app) -> dict:
+    rng = random.Random(7)
+    this_year = date.today().year
+    years = list(range(this_year - YEARS + 1, this_year + 1))
+    with app.app_context():
+        districts = db.session.scalars(sa.select(District.id).order_by(District.id)).all()
+        regions = db.session.execute(sa.select(District.id, District.region_id)).all()
+        admin = User(username="bench-admin", full_name="Бенч Әкімші", role=Role.NATIONAL_ADMIN,
+                     must_change_password=False)
+        admin.set_password("bench-password-1")
+        trainers = [User(username=f"bench-trainer-{d}", full_name=f"Жаттықтырушы {d}", role=Role.TRAINER,
+                         district_id=d, password_hash="x", must_change_password=False) for d in districts]
+        db.session.add(admin)
+        db.session.add_all(trainers)
+        db.session.flush()
+        trainer_of = {t.district_id: t.id for t in trainers}
+        cohort_rows = [{"district_id": d, "programme_year": y, "number": n, "language": "kk" if n % 2 else "ru",
+                        "venue": "Орталық", "start_date": date(y, 4, 1) + timedelta(days=30 * (n - 1)),
+                        "training_days": TRAINING_DAYS, "capacity": 30, "trainer_id": trainer_of[d],
+                        "created_by_id": admin.id} for y in years for d in districts for n in range(1, 7)]
+        db.session.execute(sa.insert(Cohort), cohort_rows)
+        cohorts = {(d, y, n): cid for cid, d, y, n in db.session.execute(
+            sa.select(Cohort.id, Cohort.district_id, Cohort.programme_year, Cohort.number))}
+        db.session.add(NationalPlan(year=this_year, people=15_000))
+        per_region: dict[int, int] = {}
+        for d, r in regions:
+            per_region[r] = per_region.get(r, 0) + 65
+        db.session.add_all([RegionPlan(year=this_year, region_id=r, people=p) for r, p in per_region.items()])
+        db.session.add_all([DistrictPlan(year=this_year, district_id=d, people=65) for d in districts])
+        db.session.commit()
+
+        apps, n = [], 0
+        for n in range(TOTAL):
+            year = years[n % YEARS]
+            place = rng.choice(districts)
+            in_cohort = rng.random() < 0.7
+            status = rng.choice(IN_COHORT) if in_cohort else rng.choice(PRE)
+            apps.append({
+                "programme_year": year, "iin": f"{n:012d}", "surname": "Бенчов", "first_name": "Тест",
+                "patronymic": None, "birth_date": date(1980 + n % 20, 1 + n % 12, 1 + n % 28), "sex": "male",
+                "phone": "+77011234567", "district_id": place, "social_status": "unemployed",
+                "education": "secondary", "channel": "akimat", "status": status, "access_code_hash": "-",
+                "submission_key": f"bench-{n}", "language": "kk", "consent_version": "2026-1",
+                "consent_language": "kk", "consent_at": datetime(year, 4, 1),
+                "cohort_id": cohorts[(place, year, 1 + n % 6)] if in_cohort else None,
+                "created_at": datetime(year, 4, 1), "updated_at": datetime(year, 4, 1)})
+            apps = _insert(Application, apps)
+        _insert(Application, apps, force=True)
+        db.session.commit()
+
+        certificates, loans, follow_ups = [], [], []
+        people = db.session.execute(sa.select(Application.id, Application.status, Application.cohort_id)
+                                    .where(Application.cohort_id.is_not(None)))
+        for application_id, status, cohort_id in people:
+            status = getattr(status, "value", status)
+            if status in TRAINED:
+                certificates.append({"application_id": application_id, "number": f"B-{application_id}",
+                                     "kind": "completion" if status in DEFENDED else "participation",
+                                     "cohort_id": cohort_id, "language": "kk", "issued_on": date(2020, 6, 1),
+                                     "issued_by_id": admin.id})
+                certificates = _insert(Certificate, certificates)
+            if status in ("referred_for_financing", "loan_approved", "loan_declined"):
+                issued = status == "loan_approved"
+                loans.append({"application_id": application_id, "institution": "damu",
+                              "amount_requested": 3_000_000, "term_months": 36, "rate_percent": 6,
+                              "referred_on": date(2020, 6, 1), "referred_by_id": admin.id,
+                              "outcome": "issued" if issued else "pending",
+                              "issued_on": date(2020, 7, 1) if issued else None,
+                              "issued_amount": 3_000_000 if issued else None, "updated_at": datetime(2020, 7, 1)})
+                loans = _insert(LoanReferral, loans)
+            if status in DEFENDED:
+                for months in (6, 12):
+                    opened = rng.random() < 0.5
+                    follow_ups.append({"application_id": application_id, "months_after": months,
+                                       "business_opened": opened, "opened_on": None, "registered_as_ie": False,
+                                       "jobs_created": rng.randint(1, 4) if opened else 0,
+                                       "recorded_by_id": admin.id, "recorded_at": datetime(2020, 12, 1)})
+                follow_ups = _insert(BusinessFollowUp, follow_ups)
+        _insert(Certificate, certificates, force=True)
+        _insert(LoanReferral, loans, force=True)
+        _insert(BusinessFollowUp, follow_ups, force=True)
+        db.session.commit()
+
+        marked = set(districts[:ATTENDANCE_DISTRICTS])
+        sample = [cid for (d, y, _), cid in cohorts.items() if y == this_year and d in marked]
+        days = [{"cohort_id": cid, "day_number": k, "date": date(this_year, 4, 1) + timedelta(days=k),
+                 "module_number": 1 + (k - 1) % 12} for cid in sample for k in range(1, TRAINING_DAYS + 1)]
+        db.session.execute(sa.insert(TrainingDay), days)
+        day_ids: dict[int, list[int]] = {}
+        for day_id, cid in db.session.execute(sa.select(TrainingDay.id, TrainingDay.cohort_id)):
+            day_ids.setdefault(cid, []).append(day_id)
+        marks, count = [], 0
+        for application_id, cid in db.session.execute(sa.select(Application.id, Application.cohort_id)
+                                                      .where(Application.cohort_id.in_(sample))):
+            for day_id in day_ids[cid]:
+                roll = rng.random()
+                marks.append({"training_day_id": day_id, "application_id": application_id,
+                              "mark": "present" if roll < 0.9 else "absent" if roll < 0.96 else "excused",
+                              "recorded_by_id": admin.id, "recorded_at": datetime(this_year, 4, 2)})
+                count += 1
+                marks = _insert(Attendance, marks)
+        _insert(Attendance, marks, force=True)
+        db.session.commit()
+        some_region = db.session.scalar(sa.select(Region.id).order_by(Region.id))
+        return {"cohorts": len(cohorts), "marks": count, "region": some_region, "district": districts[0],
+                "certificates": db.session.scalar(sa.select(sa.func.count(Certificate.id))),
+                "loans": db.session.scalar(sa.select(sa.func.count(LoanReferral.id))),
+                "follow_ups": db.session.scalar(sa.select(sa.func.count(BusinessFollowUp.id)))}
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.count += 1
+
+
+def timed(client, counter, url, repeat=5):
+    times, statements = [], []
+    for _ in range(repeat):
+        counter.count = 0
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        statements.append(counter.count)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(times) * 1000, max(times) * 1000, max(statements)
+
+
+def main() -> None:
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / 'dashboard.sqlite'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()
+        load_all()
+        counter = StatementCounter(db.engine)
+    started = time.perf_counter()
+    facts = seed(app)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")  # fresh statistics, as a live database has
+    print(f"database: {url.split(':')[0]}; seeded {TOTAL:,} applications over {YEARS} years, "
+          f"{facts['cohorts']:,} cohorts, {facts['certificates']:,} certificates, {facts['loans']:,} referrals, "
+          f"{facts['follow_ups']:,} follow-ups, {facts['marks']:,} attendance marks "
+          f"in {time.perf_counter() - started:.1f} s")
+    client = app.test_client()
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/staff/login", data={"login": "bench-admin", "password": "bench-password-1", "csrf_token": token})
+    year = date.today().year
+    rows = [
+        ("national", f"/dashboard?year={year}"),
+        ("national, cohort 3 + ru", f"/dashboard?year={year}&cohort=3&language=ru"),
+        ("national, CSV", f"/dashboard?year={year}&format=csv"),
+        ("region", f"/dashboard/regions/{facts['region']}?year={year}"),
+        ("district", f"/dashboard/districts/{facts['district']}?year={year}"),
+        ("trainers, national", f"/dashboard/trainers?year={year}"),
+    ]
+    print(f"\n{'page (5 runs)':<28}{'median ms':>10}{'worst ms':>10}{'SQL':>6}")
+    for name, path in rows:
+        median, worst, statements = timed(client, counter, path)
+        print(f"{name:<28}{median:>10.1f}{worst:>10.1f}{statements:>6}")
+
+
+if __name__ == "__main__":
+    main()
