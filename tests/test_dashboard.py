@@ -14,8 +14,23 @@ from openpyxl import load_workbook
 
 from bastau.clock import today
 from bastau.extensions import db
-from bastau.models import (Attendance, BusinessFollowUp, Certificate, CertificateKind, Cohort, DistrictPlan,
-                           LoanOutcome, LoanReferral, Mark, NationalPlan, RegionPlan, Role, Status, TrainingDay, User)
+from bastau.models import (
+    Attendance,
+    BusinessFollowUp,
+    Certificate,
+    CertificateKind,
+    Cohort,
+    DistrictPlan,
+    LoanOutcome,
+    LoanReferral,
+    Mark,
+    NationalPlan,
+    RegionPlan,
+    Role,
+    Status,
+    TrainingDay,
+    User,
+)
 from tests.conftest import district, login
 
 KARASAI, BALKASH, SAIRAM = "195200000", "193600000", "615200000"  # Алматы облысы ×2, Түркістан облысы
@@ -225,7 +240,7 @@ def test_filters_narrow_the_training_figures_only(client, make_user, world):
     assert f'id="row-{world["c2"]}"' not in html
     total = row_of(html, "total")
     assert total["applied"] == 15 and total["enrolled"] == 7 and total["trained"] == 5 and total["defended"] == 3
-    html = client.get(f"/dashboard?cohort=1&language=kk").get_data(as_text=True)
+    html = client.get("/dashboard?cohort=1&language=kk").get_data(as_text=True)
     assert row_of(html, "total")["trained"] == 8
     # another year has nothing; a year out of range falls back to this year
     assert row_of(client.get("/dashboard?year=2017").get_data(as_text=True), "total")["applied"] == 0
