@@ -42,7 +42,7 @@ COLUMN_LABELS = {
 }
 SHARE_LABEL = _l("Trained who opened a business, %")
 PLAN_LABEL = _l("Plan, people")
-PERCENT_LABEL = _l("Trained, % of plan")
+PERCENT_LABEL = _l("Trained as a share of the plan")
 ATTENDANCE_LABEL = _l("Attendance rate, %")
 
 
