@@ -13,26 +13,36 @@ There is no cache: the figures are counted afresh on every request. Not a test: 
 """
 from __future__ import annotations
 
-import os
 import random
 import re
-import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
-from bastau import create_app  # noqa: E402
 from bastau.extensions import db  # noqa: E402
-from bastau.models import (Application, Attendance, BusinessFollowUp, Certificate, Cohort, District,  # noqa: E402
-                           DistrictPlan, LoanReferral, NationalPlan, Region, RegionPlan, Role, TrainingDay, User)
-from bastau.reference import load_all  # noqa: E402
+from bastau.models import (  # noqa: E402
+    Application,
+    Attendance,
+    BusinessFollowUp,
+    Certificate,
+    Cohort,
+    District,
+    DistrictPlan,
+    LoanReferral,
+    NationalPlan,
+    Region,
+    RegionPlan,
+    Role,
+    TrainingDay,
+    User,
+)
 
 TOTAL = 500_000
 YEARS = 10
@@ -163,37 +173,12 @@ def seed(app) -> dict:
                 "follow_ups": db.session.scalar(sa.select(sa.func.count(BusinessFollowUp.id)))}
 
 
-class StatementCounter:
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
-
-
 def timed(client, counter, url, repeat=5):
-    times, statements = [], []
-    for _ in range(repeat):
-        counter.count = 0
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        statements.append(counter.count)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times) * 1000, max(times) * 1000, max(statements)
+    return common.timed(client, counter, "GET", url, repeat=repeat, ok=(200,))
 
 
 def main() -> None:
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / 'dashboard.sqlite'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade()
-        load_all()
-        counter = StatementCounter(db.engine)
+    app, url, counter = common.fresh_app("dashboard")
     started = time.perf_counter()
     facts = seed(app)
     with app.app_context():

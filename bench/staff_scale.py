@@ -9,25 +9,22 @@ is no N+1). Not a test: it measures.
 """
 from __future__ import annotations
 
-import os
 import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 
-from bastau import create_app  # noqa: E402
 from bastau.extensions import db  # noqa: E402
 from bastau.models import Application, District, Role, Status, User  # noqa: E402
-from bastau.reference import load_all  # noqa: E402
 
 NATIONAL, DISTRICT = 100_000, 5_000
 HOME = "195200000"
@@ -69,37 +66,11 @@ def seed(app) -> int:
         return home
 
 
-class StatementCounter:
-    def __init__(self, engine):
-        self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
-
-
-def timed(client, counter, method, url, repeat=7, **kwargs):
-    times, statements = [], []
-    for _ in range(repeat):
-        counter.count = 0
-        started = time.perf_counter()
-        response = client.open(url, method=method, **kwargs)
-        times.append(time.perf_counter() - started)
-        statements.append(counter.count)
-        assert response.status_code in (200, 302), (url, response.status_code)
-    return statistics.median(times) * 1000, max(times) * 1000, max(statements)
+timed = common.timed
 
 
 def main() -> None:
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / 'scale.sqlite'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade()
-        load_all()
-        counter = StatementCounter(db.engine)
+    app, url, counter = common.fresh_app("scale")
     started = time.perf_counter()
     seed(app)
     print(f"database: {url.split(':')[0]}; seeded {NATIONAL:,} applications "

@@ -38,7 +38,17 @@ def seed(app) -> dict:
 
     from bastau.apply.services import new_submission_key
     from bastau.extensions import db
-    from bastau.models import Application, Attendance, Cohort, District, Mark, Role, Status, TrainingDay, User
+    from bastau.models import (
+        Application,
+        Attendance,
+        Cohort,
+        District,
+        Mark,
+        Role,
+        Status,
+        TrainingDay,
+        User,
+    )
     with app.app_context():
         place = db.session.scalar(sa.select(District).where(District.kato_code == "195200000"))
         users = {}
