@@ -141,6 +141,15 @@ def _years() -> list[int]:
     return list(range(today().year, figures.FIRST_YEAR - 1, -1))
 
 
+def _own_area(region_endpoint: str, district_endpoint: str):
+    """Regional staff start at their region's page, chamber staff at their district's (same filters)."""
+    if current_user.role == Role.REGIONAL_ADMIN:
+        return redirect(url_for(region_endpoint, region_id=current_user.region_id, **request.args))
+    if current_user.role == Role.CHAMBER_STAFF:
+        return redirect(url_for(district_endpoint, district_id=current_user.district_id, **request.args))
+    return None
+
+
 # ---- pages ----
 
 @bp.get("/dashboard")
@@ -148,10 +157,8 @@ def _years() -> list[int]:
 def index():
     """The country, a row per region (regional staff go to their region, chamber staff to their district)."""
     filters = _filters()
-    if current_user.role == Role.REGIONAL_ADMIN:
-        return redirect(url_for(".region", region_id=current_user.region_id, **request.args))
-    if current_user.role == Role.CHAMBER_STAFF:
-        return redirect(url_for(".district", district_id=current_user.district_id, **request.args))
+    if (own := _own_area(".region", ".district")) is not None:
+        return own
     rows, total = figures.national(filters, str(_("Kazakhstan")))
     for row in rows:
         row.link = url_for(".region", region_id=row.key, **_args(filters))
@@ -239,10 +246,8 @@ def _trainers_page(rows, filters: Filters, title: str, back: str, file_name: str
 @role_required(*LOCAL)
 def trainers():
     filters = _filters()
-    if current_user.role == Role.REGIONAL_ADMIN:
-        return redirect(url_for(".region_trainers", region_id=current_user.region_id, **request.args))
-    if current_user.role == Role.CHAMBER_STAFF:
-        return redirect(url_for(".district_trainers", district_id=current_user.district_id, **request.args))
+    if (own := _own_area(".region_trainers", ".district_trainers")) is not None:
+        return own
     rows = figures.trainers(filters)
     return _trainers_page(rows, filters, _("Kazakhstan"), url_for(".index", **_args(filters)),
                           f"bastau-trainers-{filters.year}")
