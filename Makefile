@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test test-sqlite test-postgres translations compile-translations bench clean
+.PHONY: run test test-sqlite test-postgres translations compile-translations bench audit clean
 
 $(BIN)/activate: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,8 +23,12 @@ run: compile-translations
 	@echo "\nBastau is at http://127.0.0.1:5000 (Ctrl+C stops it)\n"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# axe-core (npm) for the accessibility tests; without npm they are skipped with a loud message.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --silent || echo "!! npm ci failed: the accessibility tests will be skipped"
+
 ## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
-test: compile-translations
+test: compile-translations node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
@@ -37,8 +41,14 @@ translations: $(BIN)/activate
 	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel -q compile -d translations
 
+## make bench: page weights, 3G browser timings, load on gunicorn (SQLite and PostgreSQL) -> bench/report.md
 bench: compile-translations
-	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/run.py
+
+## make audit: known vulnerabilities in the pinned requirements (needs PyPI's or OSV's vulnerability API)
+audit: $(BIN)/activate
+	$(BIN)/pip install --quiet pip-audit==2.10.1
+	$(BIN)/pip-audit --strict -r requirements.txt
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

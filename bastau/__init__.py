@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, cli, database, errors, i18n, security
+from . import assets, cli, database, errors, i18n, request_log, security
 from .config import ROOT, from_environment
 from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from .sessions import ServerSessionInterface
@@ -23,7 +24,18 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.context_processor(page_context)
+    trust_proxies(app)
+    request_log.init_app(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_COUNT proxies, take the client's address from the addresses those proxies appended to
+    X-Forwarded-For (not what the client claimed), so rate limits key on the client. X-Forwarded-Proto is set,
+    not appended, by the proxy that ends HTTPS and passed on by the others: one value."""
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)
 
 
 def register_extensions(app: Flask) -> None:
@@ -49,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard.plans import bp as plan_admin_bp
     from .dashboard.routes import bp as dashboard_bp
     from .defence.routes import bp as defence_bp
+    from .health import bp as health_bp
     from .home.routes import bp as home_bp
     from .lists.routes import bp as lists_bp
     from .loans.routes import bp as loans_bp
@@ -61,5 +74,5 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
                potential_bp, training_bp, trainer_bp, plans_bp, defence_bp, loans_bp,
-               dashboard_bp, plan_admin_bp):
+               dashboard_bp, plan_admin_bp, health_bp):
         app.register_blueprint(bp)

@@ -1,10 +1,13 @@
-"""`flask reference load`, `flask demo load`, `flask users create`, `flask training advance`."""
+"""`flask reference load`, `flask demo load`, `flask users create`, `flask training advance`,
+`flask backup`, `flask restore`."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .models import District, Region, Role, User
@@ -73,6 +76,35 @@ def advance_training():
     click.echo(f"Training: {advanced.started} started, {advanced.completed} completed.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path):
+    """Copy the database to PATH (SQLite online backup, or pg_dump -Fc) and the business plans to
+    PATH.plans.tar; safe while the app runs."""
+    from .backup import BackupError, backup
+    try:
+        click.echo("\n".join(backup(current_app, path)))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(path):
+    """Replace the database (and the business plans, if PATH.plans.tar is there) with the backup at PATH.
+    Stop every app server first."""
+    from .backup import STOP_FIRST, BackupError, restore
+    click.echo(STOP_FIRST)
+    try:
+        click.echo("\n".join(restore(current_app, path)))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def init_app(app: Flask) -> None:
     for group in (reference_cli, demo_cli, users_cli, training_cli):
         app.cli.add_command(group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -1,9 +1,38 @@
-"""Configuration from environment variables, with defaults that are safe on a single machine."""
+"""Configuration from environment variables, with defaults that are safe on a single machine.
+
+BASTAU_ENV=production switches to the setup for several app servers behind a load balancer: nothing is kept in
+instance/ (the secret, the database and the uploads come from the environment) and session cookies are Secure.
+"""
+import logging
 import os
 import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Without these, production would quietly keep state of its own in instance/ (a per-server secret, a per-server
+# SQLite file, per-server uploads), and a second server behind the balancer would not see the first one's.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE")
+SHORTEST_SECRET_KEY = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a setup the app may start with."""
+
+
+def is_production() -> bool:
+    return os.environ.get("BASTAU_ENV", "").strip().lower() == "production"
+
+
+def _check_production_environment() -> None:
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name)]
+    if missing:
+        raise ConfigurationError(f"BASTAU_ENV=production needs {', '.join(missing)} in the environment")
+    if len(os.environ["SECRET_KEY"]) < SHORTEST_SECRET_KEY:
+        raise ConfigurationError(f"SECRET_KEY must be at least {SHORTEST_SECRET_KEY} characters "
+                                 "(python -c 'import secrets; print(secrets.token_hex(32))')")
+    if not os.environ.get("REDIS_URL"):
+        logging.getLogger("bastau").warning(
+            "BASTAU_ENV=production without REDIS_URL: every worker counts rate limits on its own")
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -28,18 +57,53 @@ def _database_url(instance_path: Path) -> str:
     return url or f"sqlite:///{instance_path / 'bastau.sqlite'}"
 
 
-def from_environment(instance_path: Path) -> dict:
-    instance_path.mkdir(parents=True, exist_ok=True)
-    redis_url = os.environ.get("REDIS_URL")
+def _plan_storage(instance_path: Path) -> str:
+    """Uploaded business plans; in production a folder every server mounts (NFS, a shared volume)."""
+    configured = os.environ.get("PLAN_STORAGE")
+    if configured:
+        return configured  # never created here: a missing mount must fail /healthz, not fill a local disk
+    default = instance_path / "plans"
+    default.mkdir(exist_ok=True)
+    return str(default)
+
+
+def _session_cookie(production: bool) -> dict:
+    """Production cookies are Secure; the __Host- prefix makes browsers refuse one set over HTTP, for a parent
+    domain or for another path, so a neighbouring subdomain cannot plant a session key."""
+    secure = production or os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_NAME": "bastau_session",
+        "SESSION_COOKIE_NAME": "__Host-bastau_session" if secure else "bastau_session",
+    }
+
+
+def _redis_options(redis_url: str | None) -> dict:
+    # A Redis that stops answering must fail requests quickly rather than hold every worker.
+    return {"socket_connect_timeout": 2, "socket_timeout": 2} if redis_url else {}
+
+
+def from_environment(instance_path: Path) -> dict:
+    production = is_production()
+    if production:
+        _check_production_environment()  # and instance/ is not needed: the image may be read-only
+    else:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    redis_url = os.environ.get("REDIS_URL")
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        # In production a database error's message (logged with its traceback) leaves out the values: IINs, names.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": production},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_OPTIONS": _redis_options(redis_url),
+        # Proxies in front of the app (nginx: 1; a load balancer and nginx: 2): see create_app's trust_proxies.
+        "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        **_session_cookie(production),
         # Shared terminals: an applicant's session ends after a few idle minutes.
         "APPLICANT_IDLE_MINUTES": int(os.environ.get("APPLICANT_IDLE_MINUTES", "5")),
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "20")),
@@ -63,5 +127,5 @@ def from_environment(instance_path: Path) -> dict:
         "SUBMIT_LIMIT": os.environ.get("SUBMIT_LIMIT", "30 per minute"),
         "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),
         "CERTIFICATE_LOOKUP_LIMIT": os.environ.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute"),
-        "PLAN_STORAGE": os.environ.get("PLAN_STORAGE") or str(instance_path / "plans"),  # uploaded business plans
+        "PLAN_STORAGE": _plan_storage(instance_path),
     }

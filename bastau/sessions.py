@@ -93,7 +93,7 @@ class ServerSessionInterface(SessionInterface):
         if session.ended or (not session and session.key):
             if session.key:
                 self._delete(session.key)
-            response.delete_cookie(name, domain=domain, path=path)
+            response.delete_cookie(name, domain=domain, path=path, **self._cookie_flags(app))
             return
         if not session:
             return
@@ -112,11 +112,14 @@ class ServerSessionInterface(SessionInterface):
             with db.engine.begin() as conn:
                 updated = conn.execute(sa.update(_table).where(_table.c.id == _hash(session.key)).values(**values))
             if updated.rowcount == 0:  # ended by another request meanwhile (Finish in another tab)
-                response.delete_cookie(name, domain=domain, path=path)
+                response.delete_cookie(name, domain=domain, path=path, **self._cookie_flags(app))
                 return
-        response.set_cookie(
-            name, session.key, httponly=self.get_cookie_httponly(app), secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app), domain=domain, path=path)
+        response.set_cookie(name, session.key, domain=domain, path=path, **self._cookie_flags(app))
+
+    def _cookie_flags(self, app) -> dict:
+        # Deleting needs the same flags: browsers ignore a __Host- cookie set (or expired) without Secure.
+        return {"httponly": self.get_cookie_httponly(app), "secure": self.get_cookie_secure(app),
+                "samesite": self.get_cookie_samesite(app)}
 
     def _insert(self, session: ServerSession, now) -> None:
         with db.engine.begin() as conn:

@@ -29,10 +29,10 @@ class StatementCounter:
         self.count += 1
 
 
-def fresh_app(name: str):
-    """An app on an empty, migrated database with the reference data: a throw-away SQLite file, or the
-    PostgreSQL database named by BENCH_DATABASE_URL (its public schema is emptied first)."""
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / f'{name}.sqlite'}"
+def fresh_app(name: str, url: str | None = None):
+    """An app on an empty, migrated database with the reference data: `url`, else a throw-away SQLite file, or
+    the PostgreSQL database named by BENCH_DATABASE_URL (a PostgreSQL database's public schema is emptied first)."""
+    url = url or os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / f'{name}.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

@@ -22,15 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from seed import NAMES, SURNAMES  # noqa: E402
 
 from bastau.extensions import db  # noqa: E402
 from bastau.models import Application, District, Role, Status, User  # noqa: E402
 
 NATIONAL, DISTRICT = 100_000, 5_000
-HOME = "195200000"
-SURNAMES = ["Ахметов", "Серікбаева", "Жұмабеков", "Иванова", "Қасымов", "Әбенова", "Нұрланов", "Төлеуова",
-            "Оспанов", "Ким", "Ғалымова", "Бекұлы", "Сәрсенов", "Үсенова", "Ілиясов", "Петров"]
-NAMES = ["Айгерім", "Болат", "Гүлжан", "Ерлан", "Дана", "Марат", "Әсел", "Нұрлан", "Сәуле", "Тимур"]
+HOME = "195200000"  # Қарасай ауданы (bench/seed.py HOME_KATO)
 
 
 def seed(app) -> int:

@@ -49,6 +49,14 @@ CHANNEL_LABELS = {
 SEX_LABELS = {"male": _l("male"), "female": _l("female")}
 
 
+def well_formed_iin(_form, field) -> None:
+    """For forms that look a person up by IIN: say what is wrong with a mistyped one (it reveals nothing)."""
+    try:
+        rules.parse_iin(field.data or "")
+    except rules.IINError as error:
+        raise ValidationError(IIN_MESSAGES[error.code]) from None
+
+
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(member.value, label) for member, label in labels.items()]
 

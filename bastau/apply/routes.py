@@ -137,8 +137,8 @@ def submit():
     application = db.session.scalar(db.select(Application).where(Application.submission_key == draft["submission_key"]))
     if application is not None:  # a double click: the first click already created it
         return _show_receipt(application, draft)
-    if not form.validate():
-        return _render_form(form, status=422)
+    if not form.validate():  # 409 when another submission with this IIN got in first, however long ago
+        return _render_form(form, status=409 if form.duplicate_year else 422)
     try:
         application = submit_application(_new_application(form, draft), draft["access_code"],
                                          entered_by=current_operator())

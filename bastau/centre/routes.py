@@ -54,9 +54,10 @@ def filtered_queue(user, filters: QueueFilter) -> sa.Select:
         if digits and len(digits) == len(text.replace(" ", "")):
             query = query.where(Application.iin.startswith(digits))
         else:
-            pattern = f"%{text.lower()}%"
+            needle = text.lower()  # autoescape: a typed % or _ is a character, not a wildcard matching everyone
             full_name = sa.func.lower(Application.surname + " " + Application.first_name)
-            query = query.where(sa.or_(full_name.like(pattern), sa.func.lower(Application.surname).like(pattern)))
+            query = query.where(sa.or_(full_name.contains(needle, autoescape=True),
+                                       sa.func.lower(Application.surname).contains(needle, autoescape=True)))
     order = {"oldest": (Application.created_at, Application.id),
              "surname": (alphabetically(Application.surname), alphabetically(Application.first_name),
                          Application.id)}.get(
@@ -112,7 +113,8 @@ def decide():
 
 def _after_decision(message, status: int = 200):
     """htmx gets the refreshed queue at once; a plain form goes back to the same filtered page."""
-    back = request.form.get("back", "")[:1000]
+    # Re-encoded, so that no CR/LF typed into it reaches the Location header.
+    back = urlencode(parse_qsl(request.form.get("back", "")[:1000], keep_blank_values=True))
     target = safe_next(request.form.get("next"), "")
     if target:  # decided from the application's own page: go back there
         flash(str(message))

@@ -16,6 +16,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from .. import rules
+from ..apply.forms import well_formed_iin
 from .services import OptionText
 
 OPTION_ROWS = rules.MAX_TEST_OPTIONS
@@ -131,5 +132,6 @@ class CodeForm(FlaskForm):
     code = StringField(_l("Test code"), description=_l("6 digits, given to you by the chamber staff"),
                        validators=[DataRequired(message=FILL_IN)], filters=[rules.normalise_test_code],
                        render_kw={**NUMERIC, "maxlength": 9})
-    iin = StringField(_l("IIN"), validators=[DataRequired(message=FILL_IN)], filters=[rules.normalise_iin],
+    iin = StringField(_l("IIN"), validators=[DataRequired(message=FILL_IN), well_formed_iin],
+                      filters=[rules.normalise_iin],
                       render_kw={**NUMERIC, "maxlength": 15})

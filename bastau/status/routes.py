@@ -9,6 +9,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from .. import rules
+from ..apply.forms import well_formed_iin
 from ..apply.services import find_application
 from ..extensions import db, limiter
 from ..labels import EXPULSION_REASON_LABELS, NEXT_STEPS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
@@ -37,7 +38,7 @@ class LookupForm(FlaskForm):
     reference = StringField(_l("Reference number"), description=_l("For example BB-2026-000123"),
                             validators=[DataRequired(message=_l("Fill in this field."))],
                             render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 20})
-    iin = StringField(_l("IIN"), validators=[DataRequired(message=_l("Fill in this field."))],
+    iin = StringField(_l("IIN"), validators=[DataRequired(message=_l("Fill in this field.")), well_formed_iin],
                       filters=[rules.normalise_iin],
                       render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 15})
     access_code = StringField(_l("Access code"), description=_l("8 digits, printed on your receipt"),

@@ -43,6 +43,16 @@
   // After a failed submission, take the reader to the list of problems.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
+
+  // A summary link leads to its input (browsers focus it without us); show the input's label and message too.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a");
+    var input = link && document.getElementById(link.hash.slice(1));
+    if (!input) { return; }
+    event.preventDefault();
+    input.focus({ preventScroll: true });
+    (input.closest(".field") || input).scrollIntoView();
+  });
 })();
 // Coming Back to a page (or a failed slow submission): buttons must work again.
 window.addEventListener("pageshow", function () {

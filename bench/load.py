@@ -1,0 +1,405 @@
+"""Throughput and latency under 50 concurrent clients, on gunicorn, for SQLite and PostgreSQL.
+
+    .venv/bin/python bench/load.py                  # both databases; prints the Markdown tables
+    .venv/bin/python bench/load.py sqlite           # one of them
+
+For each database: seed it (bench/seed.py), serve Bastau with gunicorn (sync workers, 2 × cores + 1), and run
+wrk (`-t2 -c50 -d10s --latency`) against each page; a bare Flask "hello" (bench/hello.py) served the same way
+in the same run is the ceiling every figure is divided by. Scripts for wrk are in bench/wrk/.
+
+Every wrk client comes from 127.0.0.1, so the per-address rate limits are raised through their environment
+variables (STATUS_LOOKUP_LIMIT, LOGIN_LIMIT, SUBMIT_LIMIT); the per-reference limit of the status look-up
+(20 an hour) stays, and the look-ups spread over 1,000 references with known access codes.
+"""
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import itertools
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+WRK = shutil.which("wrk")
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+WORKERS = 2 * (os.cpu_count() or 1) + 1  # gunicorn's advice for sync workers
+THREADS, CONNECTIONS = 2, 50
+DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+WARM_UP = 2  # seconds of the same load before each measured run: workers import templates on first use
+TIMEOUT = 10  # seconds; wrk counts a slower answer as a timeout (an error) and leaves it out of the latencies
+GOAL_P95_MS = 50
+GOAL_RATIO = {"content": 0.5, "database": 0.3}
+RELAXED = "1000000 per minute"
+SESSIONS = 50  # distinct applicant or staff sessions the requests take turns with
+ACCEPT_ENCODING = "gzip, deflate, br"  # as bench/page_weight.py: pages are measured compressed, as they travel
+IIN_BLOCK = 2**21  # bench/wrk/submit.lua: IIN numbers of one run of wrk (about 200 days of birth dates)
+_iin_blocks = itertools.count()
+_scratch: list[Path] = []  # the run's folder for the SQLite database, logs and request files; run() removes it
+
+
+def scratch() -> Path:
+    if not _scratch:
+        _scratch.append(Path(tempfile.mkdtemp(prefix="bench-load-")))
+    return _scratch[0]
+COOKIE = "bastau_session"
+
+
+@dataclass
+class Result:
+    name: str
+    kind: str  # "content" | "database" | "ceiling"
+    figures: dict
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.figures["requests"] / (self.figures["duration_us"] / 1e6)
+
+    @property
+    def errors(self) -> int:
+        f = self.figures
+        return (f["status_errors"] + f["connect_errors"] + f["read_errors"] + f["write_errors"] + f["timeouts"]
+                + f.get("journeys_failed", 0))
+
+    @property
+    def timed(self) -> bool:
+        """False when no answer came within the timeout: wrk then has no latencies at all."""
+        return self.figures["p50_us"] > 0
+
+    def ms(self, percentile: int) -> float:
+        return self.figures[f"p{percentile}_us"] / 1000
+
+    def shown_ms(self, percentile: int) -> str:
+        return f"{self.ms(percentile):.1f}" if self.timed else f"> {TIMEOUT * 1000:,}"
+
+
+def parse_wrk(output: str) -> dict:
+    """The figures bench/wrk/report.lua prints as one JSON line at the end of wrk's own output."""
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise ValueError("wrk printed no BENCH_JSON line (did the script load bench/wrk/report.lua?):\n" + output)
+
+
+def run_wrk(url: str, script: str = "report.lua", args: tuple = (), seconds: int = DURATION,
+            connections: int = CONNECTIONS) -> dict:
+    command = [WRK, f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", f"{TIMEOUT}s",
+               "-H", f"Accept-Encoding: {ACCEPT_ENCODING}",
+               "-s", str(BENCH / "wrk" / script), url]
+    if args:
+        command += ["--", *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse_wrk(done.stdout)
+
+
+# ---- The servers ----
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"  # the production settings; hello gets the same
+
+
+class Server:
+    """gunicorn serving `module` (e.g. "app:app") from `folder` with the production settings, until stopped."""
+
+    def __init__(self, module: str, folder: Path, env: dict | None = None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile("w+", prefix="gunicorn-", suffix=".log", dir=scratch(), delete=False)
+        config = ["--config", str(GUNICORN_CONF)] if GUNICORN_CONF.exists() else []
+        command = [sys.executable, "-m", "gunicorn", *config, "--workers", str(WORKERS), "--worker-class", "sync",
+                   "--bind", f"127.0.0.1:{self.port}", "--chdir", str(folder), "--log-level", "warning",
+                   "--backlog", "2048", module]
+        self.process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=self.log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_until_it_answers()
+
+    def _wait_until_it_answers(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not answer on {self.base}:\n{Path(self.log.name).read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def bastau_env(database_url: str, redis_url: str | None) -> dict:
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-key", "STATUS_LOOKUP_LIMIT": RELAXED,
+           "LOGIN_LIMIT": RELAXED, "SUBMIT_LIMIT": RELAXED,
+           "PLAN_STORAGE": tempfile.mkdtemp(prefix="plans-", dir=scratch())}
+    return env | ({"REDIS_URL": redis_url} if redis_url else {})
+
+
+def fresh_redis() -> str | None:
+    """The Redis database for the rate-limit counters, emptied (an earlier run's counters would refuse this run's
+    look-ups); None without Redis: each worker then counts in its own memory, and the report says so."""
+    import redis
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError as error:
+        print(f"  no Redis at {REDIS_URL} ({error}): rate limits counted in memory", flush=True)
+        return None
+    return REDIS_URL
+
+
+# ---- Sessions, fetched the way a browser gets them ----
+
+class Browser:
+    """urllib with a cookie jar: the session cookie and the CSRF token of a page."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path: str, data: dict) -> str:
+        body = urllib.parse.urlencode(data, doseq=True).encode()
+        with self.opener.open(self.base + path, data=body, timeout=30) as response:
+            return response.read().decode()
+
+    def csrf_token(self, path: str) -> str:
+        return csrf_token_in(self.get(path))
+
+    @property
+    def cookie(self) -> str:
+        return next(f"{c.name}={c.value}" for c in self.jar if c.name == COOKIE)
+
+
+def csrf_token_in(page: str) -> str:
+    found = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page)
+    if found is None:
+        raise ValueError("no CSRF token on the page")
+    return html.unescape(found.group(1))
+
+
+def signed_in(base: str, username: str, password: str) -> Browser:
+    browser = Browser(base)
+    token = browser.csrf_token("/staff/login")
+    browser.post("/staff/login", {"login": username, "password": password, "csrf_token": token})
+    return browser
+
+
+def write_requests(lines: list[tuple[str, str, str, str]]) -> str:
+    """The file bench/wrk/replay.lua takes turns with: METHOD, PATH, COOKIE, BODY separated by tabs."""
+    handle = tempfile.NamedTemporaryFile("w", prefix="requests-", suffix=".tsv", dir=scratch(), delete=False)
+    with handle:
+        for line in lines:
+            handle.write("\t".join(line) + "\n")
+    return handle.name
+
+
+# ---- The scenarios: each returns the script and its arguments for wrk ----
+
+def status_lookups(base: str, info) -> tuple[str, tuple]:
+    """POST /status with a valid reference, IIN and access code; 50 applicant sessions with their tokens."""
+    sessions = []
+    for _ in range(SESSIONS):
+        browser = Browser(base)
+        sessions.append((browser, browser.csrf_token("/status")))
+    lines = []
+    for n, (reference, iin, code) in enumerate(info.lookups):
+        browser, token = sessions[n % len(sessions)]
+        body = urllib.parse.urlencode({"reference": reference, "iin": iin, "access_code": code, "csrf_token": token})
+        lines.append(("POST", "/status", browser.cookie, body))
+    return "replay.lua", (write_requests(lines),)
+
+
+def submissions(base: str, info) -> tuple[str, tuple]:
+    """bench/wrk/submit.lua walks the form with a new IIN each time; these fields are the same for everyone."""
+    fields = {"surname": "Сәрсенбаева", "first_name": "Әйгерім", "patronymic": "Қанатқызы",
+              "phone": "+7 701 234 56 78", "region": str(info.home_region), "district": str(info.home_district),
+              "social_status": "unemployed", "education": "secondary", "business_idea": "Ауылда тігін цехын ашу",
+              "channel": "akimat", "consent": "y"}
+    return "submit.lua", (urllib.parse.urlencode(fields), str(next(_iin_blocks) * IIN_BLOCK))
+
+
+def staff_pages(base: str, username: str, password: str, path: str, sessions: int = 4) -> tuple[str, tuple]:
+    """GET `path` with one of a few signed-in sessions of the same account (several tabs, several desks)."""
+    lines = [("GET", path, signed_in(base, username, password).cookie, "") for _ in range(sessions)]
+    return "replay.lua", (write_requests(lines),)
+
+
+def attendance_saves(base: str, info) -> tuple[str, tuple]:
+    """Each of four trainers saves today's register (one participant's mark flips between saves, so each save
+    writes), then gets the page the save redirects to, as a browser does: that page shows the "saved" message,
+    which would otherwise pile up in the session."""
+    lines = []
+    for trainer in info.trainers:
+        for _session in range(3):
+            browser = signed_in(base, trainer.username, info.password)
+            token = browser.csrf_token(f"/trainer/days/{trainer.day_id}")
+            for flipped in ("present", "absent"):
+                marks = {f"m{pid}": "present" for pid in trainer.participants[1:]}
+                marks[f"m{trainer.participants[0]}"] = flipped
+                body = urllib.parse.urlencode(marks | {"delivered": "y", "csrf_token": token})
+                lines.append(("POST", f"/trainer/days/{trainer.day_id}", browser.cookie, body))
+                lines.append(("GET", f"/trainer/cohorts/{trainer.cohort_id}", browser.cookie, ""))
+    return "replay.lua", (write_requests(lines),)
+
+
+def count_applications(database_url: str) -> int:
+    """All applications: only the submission run adds any while it is measured."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM application")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+# ---- One database ----
+
+def measure(base: str, name: str, kind: str, script: str = "report.lua", args: tuple = (), path: str = "/") -> Result:
+    print(f"  {name} ...", flush=True)
+    run_wrk(base + path, script, args, seconds=WARM_UP, connections=10)
+    return Result(name, kind, run_wrk(base + path, script, args))
+
+
+def hello_result() -> Result:
+    with Server("hello:app", BENCH) as hello:
+        return measure(hello.base, 'bare Flask "hello" (ceiling)', "ceiling")
+
+
+def load_database(database_url: str) -> tuple[object, list[Result]]:
+    from seed import seed
+
+    from bastau.clock import today as kazakhstan_today
+    print(f"seeding {database_url.split(':')[0]} ...", flush=True)
+    info = seed(database_url)
+    print(f"  {info.applications:,} applications, {info.cohorts:,} cohorts, {info.marks:,} marks "
+          f"in {info.seconds:.1f} s", flush=True)
+    results = [hello_result()]
+    redis_url = fresh_redis()
+    with Server("app:app", ROOT, bastau_env(database_url, redis_url)) as server:
+        base = server.base
+        results.append(measure(base, "start page (GET /)", "content"))
+        results.append(measure(base, "status look-up (POST /status)", "database", *status_lookups(base, info)))
+        run_wrk(base + "/", *submissions(base, info), seconds=WARM_UP, connections=10)
+        created_before = count_applications(database_url)
+        print("  application submission ...", flush=True)
+        figures = run_wrk(base + "/", *submissions(base, info))
+        created = count_applications(database_url) - created_before
+        seconds = figures["duration_us"] / 1e6
+        results.append(Result(
+            "application (GET /apply, POST /apply, POST /apply/submit)", "database", figures,
+            note=f"{created:,} applications created in the database in {seconds:.0f} s ({created / seconds:.0f}/s); "
+                 f"{figures['journeys_done']:,} receipts seen by wrk"))
+        results.append(measure(base, "officer's queue (GET /centre/)", "database",
+                               *staff_pages(base, info.officer, info.password, "/centre/")))
+        results.append(measure(base, "trainer's attendance save (POST + redirected page)", "database",
+                               *attendance_saves(base, info)))
+        year = kazakhstan_today().year
+        results.append(measure(base, "national dashboard (GET /dashboard)", "database",
+                               *staff_pages(base, info.admin, info.password, f"/dashboard?year={year}")))
+    return info, results
+
+
+# ---- The report ----
+
+def verdict(result: Result, hello: Result) -> tuple[str, str]:
+    if result.kind == "ceiling":
+        return "", ""
+    p95 = "met" if result.timed and result.ms(95) <= GOAL_P95_MS else "**missed**"
+    goal = GOAL_RATIO[result.kind]
+    ratio = "met" if result.rate / hello.rate >= goal else "**missed**"
+    return p95, f"{ratio} (≥ {goal}×)"
+
+
+def table(results: list[Result]) -> str:
+    hello = results[0]
+    lines = ["| page | requests/s | × hello | p50 ms | p95 ms | p99 ms | errors | p95 ≤ 50 ms | throughput |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in results:
+        p95, ratio = verdict(r, hello)
+        errors = f"**{r.errors:,}**" if r.errors else "0"
+        lines.append(f"| {r.name} | {r.rate:,.0f} | {r.rate / hello.rate:.2f} | {r.shown_ms(50)} | {r.shown_ms(95)} "
+                     f"| {r.shown_ms(99)} | {errors} | {p95} | {ratio} |")
+    notes = [f"- {r.name}: {r.note}" for r in results if r.note]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def section(label: str, database_url: str) -> str:
+    try:
+        info, results = load_database(database_url)
+    except Exception as error:  # noqa: BLE001 - the report says what failed and goes on with the other database
+        return f"### {label}\n\nnot available: {type(error).__name__}: {error}\n"
+    return (f"### {label}\n\n{info.applications:,} applications in {info.districts} districts, "
+            f"{info.cohorts:,} cohorts, {info.marks:,} attendance marks (seeded in {info.seconds:.0f} s).\n\n"
+            f"{table(results)}\n")
+
+
+def run(databases: tuple[str, ...] = ("sqlite", "postgresql")) -> str:
+    """The load section of the report, as Markdown."""
+    if WRK is None:
+        return "not available: wrk is not installed (Debian: `apt-get install -y wrk`)"
+    parts = [f"{CONNECTIONS} concurrent clients (`wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s`, no pause between "
+             f"requests), gunicorn with {WORKERS} sync workers (2 × cores + 1) and the rest of gunicorn.conf.py "
+             "(a worker is replaced after about 1,000 requests; one JSON log line per request). "
+             "Every wrk client comes from 127.0.0.1, so the per-address rate limits are raised for this run "
+             "(STATUS_LOOKUP_LIMIT, LOGIN_LIMIT, SUBMIT_LIMIT); the status look-ups spread over 1,000 references "
+             "because of the per-reference limit (20 an hour), which stays. Each row: "
+             f"{WARM_UP} s warm-up, then {DURATION} s measured. Goals: p95 ≤ {GOAL_P95_MS} ms; requests/s ≥ 0.5× "
+             "hello for content pages, ≥ 0.3× for database-backed ones. Errors: non-2xx/3xx answers, socket "
+             "errors and timeouts, and for the application journeys those that ended without a receipt.\n"]
+    try:
+        if "sqlite" in databases:
+            parts.append(section("SQLite (a file, WAL)", f"sqlite:///{scratch() / 'load.sqlite'}"))
+        if "postgresql" in databases:
+            parts.append(section(f"PostgreSQL ({POSTGRES_URL.split('@')[-1]})", POSTGRES_URL))
+    finally:
+        if _scratch:
+            shutil.rmtree(_scratch.pop(), ignore_errors=True)
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(run(tuple(sys.argv[1:]) or ("sqlite", "postgresql")))
