@@ -29,10 +29,25 @@ class StatementCounter:
         self.count += 1
 
 
+def ensure_database(url: str) -> None:
+    """Create a PostgreSQL database that is not there yet (a fresh machine has only `postgres` and `test`)."""
+    target = sa.engine.make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return
+    server = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}):
+                conn.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    finally:
+        server.dispose()
+
+
 def fresh_app(name: str, url: str | None = None):
     """An app on an empty, migrated database with the reference data: `url`, else a throw-away SQLite file, or
     the PostgreSQL database named by BENCH_DATABASE_URL (a PostgreSQL database's public schema is emptied first)."""
     url = url or os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / f'{name}.sqlite'}"
+    ensure_database(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":

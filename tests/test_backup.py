@@ -18,6 +18,12 @@ from bastau.plans.storage import STORED_NAME, LocalStorage
 from tests.journey import apply, look_up, receipt_details
 
 
+@pytest.fixture(autouse=True)
+def own_plan_storage(app, tmp_path, monkeypatch):
+    """The session's app shares one plans folder with every other test: these tests count its files."""
+    monkeypatch.setitem(app.config, "PLAN_STORAGE", str(tmp_path / "plans"))
+
+
 def is_sqlite(app) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
 

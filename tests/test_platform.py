@@ -15,8 +15,8 @@ from tests.conftest import page_text, post_form, translated
 from tests.journey import shows
 
 
-def asset_urls(client) -> list[str]:
-    return re.findall(r'(?:href|src)="(/static/[^"]+)"', page_text(client.get("/")))
+def asset_urls(client, page: str = "/apply") -> list[str]:
+    return re.findall(r'(?:href|src)="(/static/[^"]+)"', page_text(client.get(page)))
 
 
 def test_static_files_have_hashed_names_and_are_cached_for_a_year(client):
@@ -27,6 +27,11 @@ def test_static_files_have_hashed_names_and_are_cached_for_a_year(client):
         response = client.get(url)
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_htmx_is_only_sent_to_pages_that_use_it(client):
+    assert not any("htmx" in url for url in asset_urls(client, "/"))  # 16 KB less on the first visit
+    assert any("htmx" in url for url in asset_urls(client, "/apply"))
 
 
 def test_unhashed_or_unknown_static_names_are_not_served(client):

@@ -130,7 +130,8 @@ def _after_decision(message, status: int = 200):
 def list_index():
     sent = db.session.scalars(lists.lists_for(current_user).where(ApplicantList.is_current)
                               .order_by(ApplicantList.programme_year.desc(), ApplicantList.number.desc())).all()
-    ready = db.session.scalar(sa.select(sa.func.count()).select_from(lists.ready_to_send(current_user).order_by(None).subquery()))
+    ready_query = lists.ready_to_send(current_user).order_by(None).subquery()
+    ready = db.session.scalar(sa.select(sa.func.count()).select_from(ready_query))
     return render_page("centre/lists.html", lists=sent, states=lists.states_of([s.id for s in sent]),
                        ready=ready, state_labels=LIST_STATE_LABELS)
 

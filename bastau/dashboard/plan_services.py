@@ -15,9 +15,9 @@ import zipfile
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
@@ -26,7 +26,7 @@ from .. import audit, rules
 from ..clock import today
 from ..database import begin_write
 from ..extensions import db
-from ..i18n import alphabetical
+from ..i18n import alphabetical, whole_number
 from ..lists.export import defused
 from ..models import District, DistrictPlan, NationalPlan, Region, RegionPlan, Role, User
 from ..refusals import NotFound, Refused
@@ -170,7 +170,7 @@ class PlanRefused(Refused):
 
 
 def as_number(n: int) -> str:
-    return format_decimal(n, format="#,##0")
+    return whole_number(n)
 
 
 def add_up_message(parts_name: str, whole_name: str, total: int, parts: list[int]) -> str:

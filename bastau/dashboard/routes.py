@@ -6,14 +6,13 @@ district (starting at its page); another area's page is 404.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..clock import today
 from ..extensions import db
-from ..i18n import tenge
+from ..i18n import one_decimal, tenge, whole_number
 from ..models import Cohort, District, Region, Role
 from ..web import render_page, role_required
 from . import charts, export, figures
@@ -69,11 +68,11 @@ def _args(filters: Filters) -> dict:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{format_decimal(value, format='#,##0.0')}\u00a0%"
+    return "—" if value is None else f"{one_decimal(value)}\u00a0%"
 
 
 def number(value: int | None) -> str:
-    return "—" if value is None else format_decimal(value, format="#,##0")
+    return "—" if value is None else whole_number(value)
 
 
 def _region_for(region_id: int) -> Region:
