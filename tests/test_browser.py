@@ -19,6 +19,7 @@ PLACE = {"kk": ("Алматы облысы", "Қарасай ауданы"), "ru
 
 def fill_application(page, iin: str, javascript: bool = True, locale: str = "kk") -> None:
     region, district = PLACE[locale]
+    page.wait_for_load_state()  # htmx (deferred) is ready: a click returns once the new page starts to arrive
     page.fill("#iin", iin)
     if javascript:  # htmx shows what the IIN says while the person types
         page.wait_for_selector("#iin-feedback .ok-line")

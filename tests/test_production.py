@@ -56,11 +56,16 @@ def plans(app, monkeypatch, tmp_path):
 
 # ---- /healthz ----
 
+def redis_ok(app) -> dict:
+    """Redis is checked too when the app uses it (CI sets REDIS_URL)."""
+    return {"redis": "ok"} if app.config.get("REDIS_URL") else {}
+
+
 def test_healthz_is_ok_and_leaves_no_session_or_cookie(app, client, store, plans):
     before = store.count(WebSession)
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "plan_storage": "ok"}}
+    assert response.json == {"status": "ok", "checks": {"database": "ok", "plan_storage": "ok"} | redis_ok(app)}
     assert "Set-Cookie" not in response.headers and response.headers["Cache-Control"] == "no-store"
     assert "Strict-Transport-Security" not in response.headers, "plain HTTP (make run) gets no HSTS"
     assert store.count(WebSession) == before
@@ -74,7 +79,7 @@ def test_healthz_fails_when_plan_storage_is_not_writable(app, client, monkeypatc
         response = client.get("/healthz")
         assert response.status_code == 503, folder
         assert response.json["status"] == "fail"
-        assert response.json["checks"] == {"database": "ok", "plan_storage": "fail: not writable"}
+        assert response.json["checks"] == {"database": "ok", "plan_storage": "fail: not writable"} | redis_ok(app)
         assert not (tmp_path / "not-mounted").exists(), "a missing mount is not replaced by a local folder"
 
 
