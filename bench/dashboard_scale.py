@@ -88,7 +88,7 @@ def seed(app) -> dict:
             sa.select(Cohort.id, Cohort.district_id, Cohort.programme_year, Cohort.number))}
         db.session.add(NationalPlan(year=this_year, people=15_000))
         per_region: dict[int, int] = {}
-        for d, r in regions:
+        for _district, r in regions:
             per_region[r] = per_region.get(r, 0) + 65
         db.session.add_all([RegionPlan(year=this_year, region_id=r, people=p) for r, p in per_region.items()])
         db.session.add_all([DistrictPlan(year=this_year, district_id=d, people=65) for d in districts])

@@ -16,6 +16,7 @@ ROUTES = {
     "plan_admin.national_upload": Route("POST", lambda w: f"/yearly-plans/{_year()}/upload", area_bound=False),
     "plan_admin.region": Route("GET", lambda w: f"/yearly-plans/{_year()}/regions/{w['region_id']}"),
     "plan_admin.save_region": Route("POST", lambda w: f"/yearly-plans/{_year()}/regions/{w['region_id']}"),
-    "plan_admin.region_template": Route("GET", lambda w: f"/yearly-plans/{_year()}/regions/{w['region_id']}/template.xlsx"),
+    "plan_admin.region_template": Route(
+        "GET", lambda w: f"/yearly-plans/{_year()}/regions/{w['region_id']}/template.xlsx"),
     "plan_admin.region_upload": Route("POST", lambda w: f"/yearly-plans/{_year()}/regions/{w['region_id']}/upload"),
 }

@@ -304,7 +304,7 @@ def test_cells_that_look_like_formulas_are_defused(app, client, make_user, world
 
 def test_who_sees_which_area(client, app, make_user, world):
     signed_in(client, make_user, Role.CHAMBER_STAFF)
-    start = client.get("/dashboard?year=%d" % YEAR)
+    start = client.get(f"/dashboard?year={YEAR}")
     assert start.status_code == 302 and start.location.startswith(f"/dashboard/districts/{world['karasai']}")
     html = client.get(start.location).get_data(as_text=True)
     assert row_of(html, "total") == KARASAI_ROW

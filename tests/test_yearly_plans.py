@@ -279,7 +279,8 @@ def test_a_zip_that_is_not_a_workbook_is_refused(app, make_user, store):
         archive.writestr("word/document.xml", "<x/>")
     client = _signed_in(app, make_user, Role.NATIONAL_ADMIN)
     response = _upload(client, f"/yearly-plans/{YEAR}/upload", f"/yearly-plans/?year={YEAR}", buffer.getvalue())
-    refusal = translated("This is not an Excel workbook (.xlsx): download the template, fill it in and upload it.", "kk")
+    refusal = translated(
+        "This is not an Excel workbook (.xlsx): download the template, fill it in and upload it.", "kk")
     assert response.status_code == 422 and refusal in html.unescape(page_text(response))
 
 
