@@ -20,8 +20,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() *
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 
-# Replace each worker after about a thousand requests (jitter: not all at once), so a slow leak cannot grow.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+# Replace each worker after about ten thousand requests (jitter: not all at once), so a slow leak cannot grow.
+# Not fewer: a worker's start costs ~1.7 s of CPU (it imports the app itself, see preload_app), which at
+# 1,000 requests was ~1.7 ms a request, more than rendering the start page, and `make bench` saw 3 s stalls.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 
 # The heartbeat file is touched constantly: keep it in memory, not on a (possibly network) disk.

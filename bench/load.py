@@ -383,7 +383,7 @@ def run(databases: tuple[str, ...] = ("sqlite", "postgresql")) -> str:
         return "not available: wrk is not installed (Debian: `apt-get install -y wrk`)"
     parts = [f"{CONNECTIONS} concurrent clients (`wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s`, no pause between "
              f"requests), gunicorn with {WORKERS} sync workers (2 × cores + 1) and the rest of gunicorn.conf.py "
-             "(a worker is replaced after about 1,000 requests; one JSON log line per request). "
+             "(a worker is replaced after about 10,000 requests; one JSON log line per request). "
              "Every wrk client comes from 127.0.0.1, so the per-address rate limits are raised for this run "
              "(STATUS_LOOKUP_LIMIT, LOGIN_LIMIT, SUBMIT_LIMIT); the status look-ups spread over 1,000 references "
              "because of the per-reference limit (20 an hour), which stays. Each row: "

@@ -42,9 +42,11 @@ def cpu_model() -> str:
 
 
 def postgres_version() -> str:
+    from common import ensure_database
     from load import POSTGRES_URL
     try:
         import sqlalchemy as sa
+        ensure_database(POSTGRES_URL)
         engine = sa.create_engine(POSTGRES_URL)
         with engine.connect() as conn:
             version = conn.execute(sa.text("SHOW server_version")).scalar_one()
