@@ -53,6 +53,10 @@ def fresh_app(name: str, url: str | None = None):
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        else:
+            db.drop_all()  # a file kept from an earlier run starts empty too
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         upgrade()
         load_all()
         counter = StatementCounter(db.engine)
