@@ -10,7 +10,7 @@ from . import assets, cli, database, errors, i18n, request_log, security
 from .config import ROOT, from_environment
 from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from .sessions import ServerSessionInterface
-from .web import page_context
+from .web import invalid_attrs, page_context
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     app.context_processor(page_context)
+    app.add_template_global(invalid_attrs)
     trust_proxies(app)
     request_log.init_app(app)
     return app

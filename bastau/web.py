@@ -42,6 +42,12 @@ def current_operator():
 PERSONAL_KEYS = ("apply_draft", "apply_receipt", "status_application_id", "test_sitting_id", "test_result_id")
 
 
+def invalid_attrs(field) -> dict:
+    """For a radio, checkbox or input drawn by hand: a field with an error says so to screen readers and points
+    at its message (`<id>-error`, as the templates write it)."""
+    return {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"} if field.errors else {}
+
+
 def page_context() -> dict:
     """For the layout: is there something personal on screen that must vanish when idle?"""
     from flask import current_app, session
