@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from .apply.routes import bp as apply_bp
     from .centre.routes import bp as centre_bp
     from .chamber.routes import bp as chamber_bp
+    from .commission.routes import bp as commission_bp
     from .dashboard.plans import bp as plan_admin_bp
     from .dashboard.routes import bp as dashboard_bp
     from .defence.routes import bp as defence_bp
@@ -68,12 +69,13 @@ def register_blueprints(app: Flask) -> None:
     from .loans.routes import bp as loans_bp
     from .plans.routes import bp as plans_bp
     from .potential.routes import bp as potential_bp
+    from .reference_admin.routes import bp as reference_admin_bp
     from .staff.routes import bp as staff_bp
     from .status.routes import bp as status_bp
     from .trainer.routes import bp as trainer_bp
     from .training.routes import bp as training_bp
 
     for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
-               potential_bp, training_bp, trainer_bp, plans_bp, defence_bp, loans_bp,
-               dashboard_bp, plan_admin_bp, health_bp):
+               potential_bp, training_bp, trainer_bp, commission_bp, plans_bp, defence_bp, loans_bp,
+               dashboard_bp, plan_admin_bp, reference_admin_bp, health_bp):
         app.register_blueprint(bp)

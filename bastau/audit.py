@@ -7,24 +7,16 @@ from .models import Application, AuditEntry, Status, User
 
 def record(action: str, actor: User | None, application: Application | None = None, *,
            from_status: Status | None = None, to_status: Status | None = None,
-           reason: str | None = None, note: str | None = None, subject_user: User | None = None) -> AuditEntry:
-    """Add an entry to the session; the caller's transaction commits it with the decision itself."""
-    entry = AuditEntry(action=action, actor=actor, actor_role=actor.role.value if actor else None,
+           reason: str | None = None, note: str | None = None, subject_user: User | None = None,
+           actor_role: str | None = None) -> AuditEntry:
+    """Add an entry to the session; the caller's transaction commits it with the decision itself.
+    Without a member of staff, `actor_role` names who acted ("calendar", "applicant")."""
+    entry = AuditEntry(action=action, actor=actor, actor_role=actor.role.value if actor else actor_role,
                        application=application, from_status=from_status, to_status=to_status,
                        reason=reason, note=note or None,
                        subject_user_id=subject_user.id if subject_user else None)
     db.session.add(entry)
     return entry
-
-
-def move(application: Application, target: Status, actor: User | None, action: str,
-         reason: str | None = None, note: str | None = None) -> AuditEntry:
-    """Change an application's status and log who, when, from what, to what and why."""
-    entry = record(action, actor, application, from_status=application.status, to_status=target,
-                   reason=reason, note=note)
-    application.status = target
-    return entry
-
 
 
 # The database itself refuses to change or delete an entry (triggers added by the migration

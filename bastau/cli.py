@@ -1,4 +1,4 @@
-"""`flask reference load`, `flask demo load`, `flask users create`, `flask training advance`,
+"""`flask reference load`, `flask demo load`, `flask users create`, `flask worker`, `flask jobs`,
 `flask backup`, `flask restore`."""
 from __future__ import annotations
 
@@ -15,7 +15,15 @@ from .models import District, Region, Role, User
 reference_cli = AppGroup("reference", help="Reference data: regions, districts, MCI.")
 demo_cli = AppGroup("demo", help="Demo data for trying Bastau out.")
 users_cli = AppGroup("users", help="Staff accounts.")
-training_cli = AppGroup("training", help="Training cohorts.")
+
+
+@click.group("jobs", cls=AppGroup, invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def jobs_cli(ctx):
+    """The periodic jobs of the programme's calendar (alone: list them)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_jobs)
 
 
 @reference_cli.command("load")
@@ -66,14 +74,54 @@ def create_user(username, full_name, role, district_code, region_code, password)
     click.echo(f"Created {role.value} {user.username}.")
 
 
-@training_cli.command("advance")
-def advance_training():
-    """Move participants on as the calendar goes (run daily from cron; pages also do it as they load):
-    enrolled -> in training from the first day, in training -> completed after the last day."""
-    from .clock import today
-    from .training.services import advance_cohorts
-    advanced = advance_cohorts(today())
-    click.echo(f"Training: {advanced.started} started, {advanced.completed} completed.")
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, help="Threads that run jobs in this process.")
+@click.option("--no-periodic", is_flag=True, help="Only run jobs, do not schedule them (another worker does).")
+def worker_command(workers, no_periodic):
+    """Run the job worker in the foreground: the programme's calendar moves by itself (Ctrl+C stops it)."""
+    import logging
+
+    from .jobs.engine import run_worker
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_worker(current_app._get_current_object(), workers, periodic=not no_periodic)
+
+
+@jobs_cli.command("list")
+def list_jobs():
+    """Each periodic job with its last run, next run and last error."""
+    from .jobs import PERIODIC, is_stale, runs
+    from .models import utcnow
+    known, now = runs(), utcnow()
+    for job in PERIODIC:
+        run = known.get(job.name)
+        last = run.last_started_at if run else None
+        upcoming = (last + job.period) if last else now
+        state = "STALE" if is_stale(job, run, now) else "ok"
+        click.echo(f"{job.name:22} every {job.every_minutes:>3} min  {state:5}  "
+                   f"last run: {_when(last)}  next run: {_when(max(upcoming, now))}  runs: {run.runs if run else 0}")
+        click.echo(f"{'':22} {job.description}")
+        if run and run.last_result:
+            click.echo(f"{'':22} last result: {run.last_result}")
+        if run and run.last_error:
+            click.echo(f"{'':22} LAST ERROR: {run.last_error.splitlines()[-1]}")
+
+
+def _when(moment) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "never"
+
+
+@jobs_cli.command("run-due")
+@click.option("--all", "everything", is_flag=True, help="Run every job, due or not.")
+def run_due_command(everything):
+    """Run every job that is due now, once, and exit (for cron and for tests)."""
+    from .jobs import run_due
+    results = run_due(everything=everything)
+    for name, result in results.items():
+        click.echo(f"{name}: {result}")
+    if not results:
+        click.echo("Nothing was due.")
+    if any(result.startswith("failed") for result in results.values()):
+        raise SystemExit(1)
 
 
 @click.command("backup")
@@ -104,7 +152,8 @@ def restore_command(path):
 
 
 def init_app(app: Flask) -> None:
-    for group in (reference_cli, demo_cli, users_cli, training_cli):
+    for group in (reference_cli, demo_cli, users_cli, jobs_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -5,8 +5,14 @@ from zoneinfo import ZoneInfo
 KZ = ZoneInfo("Asia/Almaty")
 
 
+def now() -> datetime:
+    """The present moment in Kazakhstan; the one place tests move the clock."""
+    return datetime.now(KZ)
+
+
 def today() -> date:
-    return datetime.now(KZ).date()
+    """The Kazakhstan day: it changes at Almaty midnight, not at UTC midnight."""
+    return now().astimezone(KZ).date()
 
 
 def kz_midnight_utc(day: date) -> datetime:

@@ -128,4 +128,7 @@ def from_environment(instance_path: Path) -> dict:
         "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),
         "CERTIFICATE_LOOKUP_LIMIT": os.environ.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute"),
         "PLAN_STORAGE": _plan_storage(instance_path),
+        # The job worker's queue: Redis in production (shared by every worker), else a SQLite file of its own.
+        "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL") or (redis_url if production else None),
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH") or str(instance_path / "jobs.sqlite"),
     }

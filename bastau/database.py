@@ -1,6 +1,9 @@
 """Database engine settings and the one way to start a writing transaction."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -66,3 +69,20 @@ def begin_write() -> None:
     if db.session().in_transaction():
         db.session.rollback()
     db.session.connection(execution_options={IMMEDIATE: True})
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """The one owner of a service's writing transaction: `with writing(): ...` begins it as a writer
+    (see begin_write), commits when the block ends and rolls back on any exception, which goes on up.
+
+    Raise Refused inside the block to refuse: nothing the block changed is kept. A commit that fails (a
+    unique constraint, say) is rolled back too, so a caller may catch IntegrityError around the block.
+    """
+    try:
+        begin_write()
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

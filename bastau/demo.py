@@ -13,6 +13,7 @@ from .apply.services import CODE_HASH_METHOD, NewApplication, new_submission_key
 from .clock import today
 from .consent import CURRENT_VERSION
 from .extensions import db
+from .lifecycle import move_to
 from .models import (
     Application,
     Attendance,
@@ -103,19 +104,27 @@ def load() -> str:
         users[role] = user
         db.session.add(user)
     db.session.commit()
+    USERS_BY_ROLE.clear()
+    USERS_BY_ROLE.update(users)
+    to_approve = []
     year = rules.programme_year(today())
     for serial, (surname, name, patronymic, born, sex, status) in enumerate(APPLICANTS, start=100):
         iin = rules.compose_iin(born, sex, serial)
         if serial == 100:  # she took part before: staff see last year's application
             _apply(iin, surname, name, patronymic, born, sex, district, year - 1, "00000000",
                    users[Role.OPERATOR], Status.DEFENDED, users[Role.CENTRE_OFFICER])
-        _apply(iin, surname, name, patronymic, born, sex, district, year, DEMO_ACCESS_CODE,
-               users[Role.OPERATOR] if serial % 2 else None, status, users[Role.CENTRE_OFFICER])
-    _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF])
+        # Those the chamber approves come on list №1 (below): here they stop at the centre's confirmation.
+        stop = Status.TARGET_GROUP_CONFIRMED if status == Status.LIST_APPROVED else status
+        application = _apply(iin, surname, name, patronymic, born, sex, district, year, DEMO_ACCESS_CODE,
+                             users[Role.OPERATOR] if serial % 2 else None, stop, users[Role.CENTRE_OFFICER])
+        if status == Status.LIST_APPROVED:
+            to_approve.append(application.id)
+    _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF], to_approve)
     _start_demo_cohort(district, year, users)
     _finished_demo_cohort(district, year, users)
+    _calendar_demo_cohorts(district, year, users)
     _demo_plans(year, users[Role.NATIONAL_ADMIN])
-    count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + 1
+    count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + len(ENDED_YESTERDAY) + len(STARTS_TOMORROW) + len(STARTS_TODAY) + 1
     return (f"Demo data: {len(USERS)} staff accounts, {count} applications, a cohort in training and a defended "
             f"one in {district.name_kk}.")
 
@@ -172,13 +181,14 @@ def _finished_demo_cohort(district: District, year: int, users: dict) -> None:
             programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,
             birth_date=born, sex=sex, phone=f"+7705{serial:07d}", district_id=district.id,
             social_status=SocialStatus.SELF_EMPLOYED, education=Education.SECONDARY, channel=Channel.AKIMAT,
-            status=status, cohort=cohort,
+            cohort=cohort,
             access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
             submission_key=new_submission_key(), language="ru", consent_version=CURRENT_VERSION,
             consent_language="ru", consent_at=utcnow())
         db.session.add(application)
         db.session.flush()
         audit.record("submitted", None, application, to_status=Status.SUBMITTED)
+        walk(application, status, users)
         stored = storage.save(io.BytesIO(DEMO_PLAN_PDF), ".pdf")
         db.session.add(BusinessPlan(application_id=application.id, version=1, stored_name=stored,
                                     original_name=f"Бизнес-план {surname}.pdf", content_type="application/pdf",
@@ -191,16 +201,12 @@ def _finished_demo_cohort(district: District, year: int, users: dict) -> None:
                                    kind=CertificateKind.COMPLETION if defended else CertificateKind.PARTICIPATION,
                                    cohort_id=cohort.id, language="ru", issued_on=session.held_on,
                                    issued_by_id=chamber.id))
-        audit.record("defence_result", commission, application, from_status=Status.TRAINING_COMPLETED,
-                     to_status=Status.DEFENDED if defended else Status.NOT_DEFENDED)
         if referred:
             db.session.add(LoanReferral(application_id=application.id, institution="agrarian_credit_corporation",
                                         amount_requested=min(4_000_000, rules.loan_cap(mci.amount)), term_months=36,
                                         rate_percent=rules.LOAN_RATE_PERCENT, referred_on=session.held_on,
                                         referred_by_id=chamber.id, outcome=LoanOutcome.APPROVED,
                                         approved_amount=4_000_000))
-            audit.record("loan_approved", chamber, application, from_status=Status.REFERRED_FOR_FINANCING,
-                         to_status=Status.LOAN_APPROVED)
     db.session.commit()
 
 
@@ -226,14 +232,14 @@ def _start_demo_cohort(district: District, year: int, users: dict) -> None:
             programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,
             birth_date=born, sex=sex, phone=f"+7707{serial:07d}", district_id=district.id,
             social_status=SocialStatus.UNEMPLOYED, education=Education.VOCATIONAL, channel=Channel.EMPLOYMENT_CENTRE,
-            status=Status.IN_TRAINING, cohort=cohort,
+            cohort=cohort,
             access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
             submission_key=new_submission_key(), language="kk", consent_version=CURRENT_VERSION,
             consent_language="kk", consent_at=utcnow())
         db.session.add(application)
         db.session.flush()
         audit.record("submitted", None, application, to_status=Status.SUBMITTED)
-        audit.record("training_started", None, application, from_status=Status.ENROLLED, to_status=Status.IN_TRAINING)
+        walk(application, Status.IN_TRAINING, users)
         for index, day in enumerate(past):
             absent = index % 3 == 1 and index // 3 < absences
             db.session.add(Attendance(training_day_id=day.id, application_id=application.id,
@@ -244,21 +250,17 @@ def _start_demo_cohort(district: District, year: int, users: dict) -> None:
     db.session.commit()
 
 
-def _send_demo_list(officer: User, chamber: User) -> None:
+def _send_demo_list(officer: User, chamber: User, approved: list[int]) -> None:
     """List №1, already approved by the chamber for the two who wait for their test."""
     from .lists.services import send_list
-    approved = db.session.scalars(sa.select(Application.id).where(Application.status == Status.LIST_APPROVED)).all()
-    db.session.execute(sa.update(Application).where(Application.id.in_(approved))
-                       .values(status=Status.TARGET_GROUP_CONFIRMED))
-    db.session.commit()
     sent = send_list(officer, approved)
     for entry in sent.entries:
         entry.decision, entry.decided_at, entry.decided_by = Decision.APPROVED, utcnow(), chamber
-        audit.move(entry.application, Status.LIST_APPROVED, chamber, "list_approved", note=sent.title)
+        move_to(entry.application, Status.LIST_APPROVED, by=chamber, note=sent.title)
     db.session.commit()
 
 
-def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, officer) -> None:
+def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, officer) -> Application:
     application = submit_application(NewApplication(
         iin=iin, surname=surname, first_name=name, patronymic=patronymic, birth_date=born, sex=sex,
         phone=f"+7701{iin[-7:]}", district_id=district.id, social_status=SocialStatus.UNEMPLOYED.value,
@@ -267,11 +269,24 @@ def _apply(iin, surname, name, patronymic, born, sex, district, year, code, oper
         programme_year=year, submission_key=new_submission_key()), code, entered_by=operator)
     if year != rules.programme_year(today()):
         application.created_at = application.created_at - timedelta(days=365)
-    if status != Status.SUBMITTED:
-        db.session.add(AuditEntry(application=application, action="status_changed", actor=officer,
-                                  actor_role=officer.role.value, from_status=application.status, to_status=status))
-        application.status = status
+    walk(application, status, USERS_BY_ROLE)
     db.session.commit()
+    return application
+
+
+USERS_BY_ROLE: dict[Role, User] = {}
+
+
+def walk(application: Application, target: Status, users: dict[Role, User], note: str | None = None) -> None:
+    """Bring a demo application to `target` the way real ones get there: step by step through the life
+    cycle's door, each step made by the first who may make it (the calendar, or a demo user of that role)."""
+    from .lifecycle import CALENDAR, LIFE_CYCLE, path_to
+
+    path = path_to(target)
+    for current, step in zip(path, path[1:]):
+        allowed = LIFE_CYCLE[current].moves[step].by
+        by = CALENDAR if CALENDAR in allowed else users[Role(allowed[0])]
+        move_to(application, step, by=by, note=note)
 
 
 def logins_text() -> str:
@@ -286,3 +301,96 @@ def logins_text() -> str:
     if number:
         lines.append(f"A certificate to verify at /certificates: {number}")
     return "\n".join(lines)
+
+
+# Cohorts that show the calendar moving by itself: within a minute of `make run` the job worker completes the
+# training of cohort 3 (its last day was yesterday) and starts cohort 5 (its first day is today); cohort 4 starts
+# tomorrow, moved by the worker just after Almaty midnight.
+ENDED_YESTERDAY = [  # surname, name, born, sex, unexcused absent days
+    ("Қалиева", "Сания", date(1989, 8, 14), "female", 0),
+    ("Мамыров", "Асқар", date(1984, 12, 2), "male", 1),
+    ("Петрова", "Анна", date(1992, 4, 19), "female", 0),
+    ("Сұлтанов", "Бауыржан", date(1986, 3, 8), "male", 5),  # flagged weeks ago, still waiting for the commission
+]
+STARTS_TOMORROW = [
+    ("Тасболатова", "Айгүл", date(1993, 6, 6), "female"),
+    ("Ким", "Виктор", date(1980, 10, 10), "male"),
+    ("Рахымжанов", "Дархан", date(1998, 1, 15), "male"),
+]
+
+STARTS_TODAY = [  # enrolled; the worker puts them in training on its first run
+    ("Омарова", "Дина", date(1990, 9, 21), "female"),
+    ("Жексенбаев", "Ілияс", date(1987, 2, 11), "male"),
+]
+
+
+def _ending_yesterday(holidays) -> list[date]:
+    """25 training days whose last one is the last training day before today."""
+    last = today() - timedelta(days=1)
+    while last.weekday() == rules.SUNDAY or last in holidays:
+        last -= timedelta(days=1)
+    start = last - timedelta(days=25)
+    while (dates := rules.training_dates(start, 25, holidays))[-1] != last:
+        start -= timedelta(days=1) if dates[-1] > last else -timedelta(days=1)
+    return dates
+
+
+def _demo_person(serial: int, surname: str, name: str, born: date, sex: str, district: District, year: int,
+                 cohort: Cohort) -> Application:
+    application = Application(
+        programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,
+        birth_date=born, sex=sex, phone=f"+7708{serial:07d}", district_id=district.id,
+        social_status=SocialStatus.UNEMPLOYED, education=Education.SECONDARY, channel=Channel.CHAMBER_BRANCH,
+        cohort=cohort, access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+        submission_key=new_submission_key(), language="kk", consent_version=CURRENT_VERSION,
+        consent_language="kk", consent_at=utcnow())
+    db.session.add(application)
+    db.session.flush()
+    audit.record("submitted", None, application, to_status=Status.SUBMITTED)
+    return application
+
+
+def _calendar_demo_cohorts(district: District, year: int, users: dict) -> None:
+    from .calendar import public_holidays
+    holidays = public_holidays()
+    trainer, chamber = users[Role.TRAINER], users[Role.CHAMBER_STAFF]
+    dates = _ending_yesterday(holidays)
+    ended = Cohort(district=district, programme_year=dates[0].year, number=3, language="kk",
+                   venue="Қаскелең, Наурызбай батыр 4", start_date=dates[0], training_days=25, capacity=25,
+                   trainer=trainer, created_by_id=chamber.id)
+    ended.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25),
+                              delivered_at=utcnow(), delivered_by_id=trainer.id) for i, d in enumerate(dates)]
+    start = today() + timedelta(days=1)
+    while start.weekday() == rules.SUNDAY or start in holidays:
+        start += timedelta(days=1)
+    upcoming_dates = rules.training_dates(start, 25, holidays)
+    upcoming = Cohort(district=district, programme_year=start.year, number=4, language="ru",
+                      venue="Қаскелең, Жібек жолы 7", start_date=start, training_days=25, capacity=20,
+                      trainer=trainer, created_by_id=chamber.id)
+    upcoming.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25))
+                     for i, d in enumerate(upcoming_dates)]
+    first = today()
+    while first.weekday() == rules.SUNDAY or first in holidays:
+        first += timedelta(days=1)
+    starting_dates = rules.training_dates(first, 25, holidays)
+    starting = Cohort(district=district, programme_year=first.year, number=5, language="kk",
+                      venue="Қаскелең, Райымбек 15", start_date=first, training_days=25, capacity=20,
+                      trainer=trainer, created_by_id=chamber.id)
+    starting.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25))
+                     for i, d in enumerate(starting_dates)]
+    db.session.add_all([ended, upcoming, starting])
+    db.session.flush()
+    for serial, (surname, name, born, sex, absences) in enumerate(ENDED_YESTERDAY, start=500):
+        application = _demo_person(serial, surname, name, born, sex, district, year, ended)
+        walk(application, Status.IN_TRAINING, users)
+        for index, day in enumerate(ended.days):
+            absent = index % 4 == 1 and index // 4 < absences
+            db.session.add(Attendance(training_day_id=day.id, application_id=application.id,
+                                      recorded_by_id=trainer.id, mark=Mark.ABSENT if absent else Mark.PRESENT))
+    for serial, (surname, name, born, sex) in enumerate(STARTS_TOMORROW, start=600):
+        application = _demo_person(serial, surname, name, born, sex, district, year, upcoming)
+        walk(application, Status.ENROLLED, users)
+    for serial, (surname, name, born, sex) in enumerate(STARTS_TODAY, start=700):
+        application = _demo_person(serial, surname, name, born, sex, district, year, starting)
+        walk(application, Status.ENROLLED, users)
+    db.session.commit()

@@ -2,6 +2,8 @@
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from .refusals import NotFound
+
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
@@ -14,6 +16,8 @@ def init_app(app: Flask) -> None:
 
     for code in (403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _page(code))
+    # A service that finds nothing of that id in the user's area raises NotFound; every route lets it through.
+    app.register_error_handler(NotFound, _page(404))
 
 
 def _page(code: int):

@@ -31,7 +31,10 @@ def check():
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = _redis()
     healthy = all(result == OK for result in checks.values())
-    response = jsonify(status=OK if healthy else "fail", checks=checks)
+    # Warnings, not failures: a stopped job worker or missing reference data must not take web servers out of
+    # the balancer, but monitoring reads them here.
+    detail = _detail() if checks["database"] == OK else {}
+    response = jsonify(status=OK if healthy else "fail", checks=checks, detail=detail)
     response.status_code = 200 if healthy else 503
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -57,6 +60,19 @@ def _database() -> str:
         log.warning("healthz: database at revision %s, code expects %s", revision, migrations_head())
         return "fail: not migrated"
     return OK
+
+
+def _detail() -> dict:
+    """Periodic jobs with no success for over twice their period, and reference data about to run out."""
+    from .jobs import stale_jobs
+    from .notices import open_reference_warnings
+    try:
+        return {"stale_jobs": stale_jobs(), "reference_warnings": open_reference_warnings()}
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("healthz: detail unavailable: %s", type(error).__name__)
+        return {}
+    finally:
+        db.session.remove()
 
 
 def _plan_storage() -> str:

@@ -3,40 +3,8 @@ from flask_babel import lazy_gettext as _l
 
 from .models import Decision, Role, Status
 
-STATUS_LABELS = {
-    Status.SUBMITTED: _l("Application received"),
-    Status.TARGET_GROUP_CONFIRMED: _l("Target group confirmed by the employment centre"),
-    Status.NOT_TARGET_GROUP: _l("Not in the target group"),
-    Status.LIST_APPROVED: _l("Approved by the chamber of entrepreneurs"),
-    Status.TEST_PASSED: _l("Entrepreneurship test passed"),
-    Status.TEST_FAILED: _l("Entrepreneurship test not passed"),
-    Status.ENROLLED: _l("Enrolled in a training cohort"),
-    Status.IN_TRAINING: _l("In training"),
-    Status.EXPELLED: _l("Expelled from training"),
-    Status.TRAINING_COMPLETED: _l("Training completed"),
-    Status.DEFENDED: _l("Business plan defended"),
-    Status.NOT_DEFENDED: _l("Business plan not defended"),
-    Status.REFERRED_FOR_FINANCING: _l("Referred for a loan"),
-    Status.LOAN_APPROVED: _l("Loan approved"),
-    Status.LOAN_DECLINED: _l("Loan declined"),
-    Status.WITHDRAWN: _l("Application withdrawn"),
-}
-
-NEXT_STEPS = {
-    Status.SUBMITTED: _l("The employment centre will check that you are in the target group "
-                         "(unemployed or self-employed). This usually takes up to 10 working days."),
-    Status.TARGET_GROUP_CONFIRMED: _l("The chamber of entrepreneurs will approve the list and invite you "
-                                      "to a short entrepreneurship test."),
-    Status.LIST_APPROVED: _l("You will be invited to the entrepreneurship test. Keep your phone on."),
-    Status.TEST_PASSED: _l("You will be placed in a training cohort. The schedule will appear here."),
-    Status.NOT_TARGET_GROUP: _l("If you think this is a mistake, come to the employment centre with your ID card."),
-    Status.TEST_FAILED: _l("You may apply again next year. The chamber of entrepreneurs can tell you how to prepare."),
-    Status.IN_TRAINING: _l("Come to every training day. More than 3 days missed without a valid reason may end "
-                           "your training: tell your trainer if you are ill or cannot come."),
-    Status.EXPELLED: _l("The commission ended your training. You may apply again next year."),
-    Status.ENROLLED: _l("Come to the first day of training. More than 3 days missed without a valid reason "
-                        "may end your training."),
-}
+# The life-cycle table holds each status's words; these names stay for the templates and forms that read them.
+from .lifecycle import NEXT_STEPS, STATUS_LABELS  # noqa: E402,F401
 
 ROLE_LABELS = {
     Role.OPERATOR: _l("Operator"),
@@ -101,6 +69,7 @@ ACTION_LABELS = {
     "follow_up_recorded": _l("Business follow-up recorded"),
     "follow_up_corrected": _l("Business follow-up corrected"),
     "status_changed": _l("Status changed"),
+    "withdrawn": _l("Application withdrawn"),
 }
 
 ALL_REASON_LABELS = {**RETURN_REASON_LABELS, **NOT_TARGET_GROUP_REASON_LABELS}

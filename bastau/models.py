@@ -98,7 +98,32 @@ class District(Localised, db.Model):
     name_kk: Mapped[str] = mapped_column(sa.String(120))
     name_ru: Mapped[str] = mapped_column(sa.String(120))
     kato_edition: Mapped[str] = mapped_column(sa.String(40))
+    # Closed to new applications from this day on (merged or abolished); its people and records stay.
+    closed_from: Mapped[date | None]
     region: Mapped[Region] = relationship(back_populates="districts")
+    former_names: Mapped[list[DistrictName]] = relationship(back_populates="district",
+                                                            order_by="DistrictName.used_until")
+
+    def open_on(self, day: date) -> bool:
+        return self.closed_from is None or day < self.closed_from
+
+    def name_on(self, day: date) -> str:
+        """The name the district had on a day: a renamed district keeps its old names for old records."""
+        for former in self.former_names:
+            if day <= former.used_until:
+                return former.name
+        return self.name
+
+
+class DistrictName(Localised, db.Model):
+    """A name a district had until a renaming: applications made before it show the name as it was."""
+    __tablename__ = "district_name"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"), index=True)
+    used_until: Mapped[date]  # the last day this name was in use
+    name_kk: Mapped[str] = mapped_column(sa.String(120))
+    name_ru: Mapped[str] = mapped_column(sa.String(120))
+    district: Mapped[District] = relationship(back_populates="former_names")
 
 
 class MciRate(db.Model):
@@ -106,10 +131,39 @@ class MciRate(db.Model):
     __tablename__ = "mci_rate"
     valid_from: Mapped[date] = mapped_column(primary_key=True)
     amount: Mapped[int]  # tenge
+    law: Mapped[str | None] = mapped_column(sa.String(300))  # the law that set it
 
     @classmethod
     def on(cls, day: date) -> MciRate | None:
-        return db.session.scalar(sa.select(cls).where(cls.valid_from <= day).order_by(cls.valid_from.desc()).limit(1))
+        """The rate in force on a day, set for that day's year; a year with no rate of its own has none
+        (never last year's: the loan cap would silently be too low)."""
+        return db.session.scalar(sa.select(cls).where(cls.valid_from <= day, cls.valid_from >= date(day.year, 1, 1))
+                                 .order_by(cls.valid_from.desc()).limit(1))
+
+
+class DayKind(str, enum.Enum):
+    HOLIDAY = "holiday"          # a public holiday: no training
+    DAY_OFF = "day_off"          # a rest day transferred by the government's decree: no training
+    WORKING_DAY = "working_day"  # a weekend day made a working day by a transfer
+
+
+class CalendarDay(Localised, db.Model):
+    """A day that is not an ordinary day of the week: holidays and transferred days, per year (kept by the
+    national administrators; future years can be filled from the `holidays` package's Kazakhstan calendar)."""
+    __tablename__ = "calendar_day"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[DayKind] = mapped_column(_enum(DayKind))
+    name_kk: Mapped[str] = mapped_column(sa.String(120))
+    name_ru: Mapped[str] = mapped_column(sa.String(120))
+
+
+class Lender(Localised, db.Model):
+    """A financial institution that takes loan referrals; an inactive one is no longer offered."""
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name_kk: Mapped[str] = mapped_column(sa.String(200))
+    name_ru: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class User(UserMixin, db.Model):
@@ -216,7 +270,10 @@ class Application(db.Model):
 
     @property
     def place(self) -> str:
-        return self.district.name
+        """The district's name as it was when the person applied (a later renaming does not rewrite it)."""
+        from .clock import KZ  # the day of the application in Kazakhstan, not in UTC
+        applied = (self.created_at or utcnow()).replace(tzinfo=timezone.utc).astimezone(KZ).date()
+        return self.district.name_on(applied)
 
 
 class AuditEntry(db.Model):
@@ -574,6 +631,8 @@ class Certificate(db.Model):
     language: Mapped[str] = mapped_column(sa.String(2))
     issued_on: Mapped[date]
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    # Set by the calendar job on the day the 24-month loan priority ends (rules.loan_priority_until).
+    priority_closed_on: Mapped[date | None]
 
     application: Mapped[Application] = relationship()
     cohort: Mapped[Cohort] = relationship()
@@ -668,3 +727,34 @@ class DistrictPlan(db.Model):
         sa.UniqueConstraint("year", "district_id", name="uq_district_plan_year"),
         sa.CheckConstraint("people >= 0", name="people_non_negative"),
     )
+
+
+class JobRun(db.Model):
+    """The last run of each periodic job, for `flask jobs` and /healthz; one row per job, updated in place."""
+    __tablename__ = "job_run"
+    name: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    last_started_at: Mapped[datetime | None]
+    last_finished_at: Mapped[datetime | None]
+    last_succeeded_at: Mapped[datetime | None]
+    last_result: Mapped[str | None] = mapped_column(sa.String(300))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    runs: Mapped[int] = mapped_column(default=0)
+
+
+class Notice(db.Model):
+    """Something the calendar found that a person must act on, shown on the desks of the roles concerned
+    (bastau.notices says which) until it is closed: a flag waiting for the commission, a follow-up that fell
+    due, reference data about to run out. `key` makes a job that finds the same thing twice add it once."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    detail: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    application: Mapped[Application | None] = relationship()
+    district: Mapped[District | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_notice_open", "closed_at", "kind", "district_id"),)

@@ -12,4 +12,5 @@ class Refused(Exception):
 
 
 class NotFound(Exception):
-    """Nothing of that id in the user's area: the route answers 404, as for something that does not exist."""
+    """Nothing of that id in the user's area: the page is a 404, as for something that does not exist (one error
+    handler, bastau/errors.py, answers it for every route, which simply lets it through)."""

@@ -146,6 +146,25 @@ def needs_expulsion_review(unexcused_days: int) -> bool:
     return unexcused_days > MAX_UNEXCUSED_DAYS
 
 
+def awaits_commission(unexcused_days: int, kept_at: int = 0) -> bool:
+    """Flagged for the commission: over the absence limit, and more unexcused days than the commission's last
+    decision to keep the participant covered (a "keep" forgives the days counted when it was made)."""
+    return needs_expulsion_review(unexcused_days) and unexcused_days > kept_at
+
+
+COMMISSION_REMINDER_WORKING_DAYS = 5  # a flag with no decision this long is put on the chamber's desk
+
+
+def working_days_between(start: date, end: date, non_working: set[date] | frozenset[date]) -> int:
+    """Working days after `start` up to and including `end`: not Saturdays, Sundays or days in `non_working`."""
+    count, day = 0, start + timedelta(days=1)
+    while day <= end:
+        if day.weekday() < 5 and day not in non_working:
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
 def certificate_kind(defended: bool) -> str:
     """Defended plan: completion certificate; trained but not defended: participation."""
     return "completion" if defended else "participation"
@@ -228,14 +247,37 @@ MODULES = 12
 MIN_TRAINING_DAYS, MAX_TRAINING_DAYS = 25, 30
 SUNDAY = 6
 
+OBSERVED_REST_DAYS_ARE_DAYS_OFF = True
+"""When a public holiday falls on a Saturday or a Sunday, the Labour Code (article 85) moves the rest day to the
+next working day ("қайта белгіленген демалыс" / "перенесённый выходной"). Such an observed day is a day off for
+everyone, trainers and employment centres included, so no training is held on it: filling a year from the
+Kazakhstan calendar adds it as a day off. False would add only the holidays themselves."""
 
-def training_dates(start: date, days: int, holidays: set[date] | frozenset[date]) -> list[date]:
-    """The dated sessions of a cohort: `days` days from `start` on, skipping Sundays and public holidays."""
+TRANSFERRED_WORKING_DAYS_ARE_TRAINING_DAYS = True
+"""A weekend day that a government decree made a working day (in exchange for a day off next to a holiday) is a
+training day, even a Sunday: the cohort gets back the day that the transferred day off took from it."""
+
+
+def is_training_day(day: date, days_off: set[date] | frozenset[date],
+                    working_days: set[date] | frozenset[date] = frozenset()) -> bool:
+    """Training runs Monday to Saturday, never on a public holiday or a day off, and on a weekend day made a
+    working day by a transfer."""
+    if day in days_off:
+        return False
+    if TRANSFERRED_WORKING_DAYS_ARE_TRAINING_DAYS and day in working_days:
+        return True
+    return day.weekday() != SUNDAY
+
+
+def training_dates(start: date, days: int, holidays: set[date] | frozenset[date],
+                   working_days: set[date] | frozenset[date] = frozenset()) -> list[date]:
+    """The dated sessions of a cohort: `days` training days from `start` on (see is_training_day): Sundays,
+    public holidays and days off are skipped; transferred working days count."""
     if not MIN_TRAINING_DAYS <= days <= MAX_TRAINING_DAYS:
         raise ValueError(f"training lasts {MIN_TRAINING_DAYS}-{MAX_TRAINING_DAYS} days, not {days}")
     dates, day = [], start
     while len(dates) < days:
-        if day.weekday() != SUNDAY and day not in holidays:
+        if is_training_day(day, holidays, working_days):
             dates.append(day)
         day += timedelta(days=1)
     return dates
@@ -280,13 +322,18 @@ def months_later(day: date, months: int) -> date:
     return date(year, month, min(day.day, last_day))
 
 
-def follow_ups_due(trained_until: date | None, recorded: Iterable[int], on: date) -> list[int]:
-    """Which checks (6 and 12 months after the last training day) are due on a day and not yet recorded."""
-    if trained_until is None:
+def follow_ups_due(certified_on: date | None, recorded: Iterable[int], on: date) -> list[int]:
+    """Which checks (6 and 12 months after the certificate) are due on a day and not yet recorded."""
+    if certified_on is None:
         return []
     done = set(recorded)
     return [months for months in FOLLOW_UP_MONTHS
-            if months not in done and months_later(trained_until, months) <= on]
+            if months not in done and follow_up_is_due(certified_on, months, on)]
+
+
+def follow_up_is_due(certified_on: date, months: int, on: date) -> bool:
+    """A follow-up can be recorded from the day it falls due, `months` after the certificate, not earlier."""
+    return months_later(certified_on, months) <= on
 
 
 # ---- Defence of the business plan before the commission, and the certificates ----
@@ -301,8 +348,6 @@ CERTIFICATE_PREFIX = "BB"
 # No 0/O, 1/I/L, 5/S or 8/B: a number read aloud over the phone or typed from paper stays unambiguous.
 CERTIFICATE_ALPHABET = "234679ACDEFGHJKMNPQRTUVWXYZ"
 CERTIFICATE_RANDOM_CHARS = 10
-# Statuses that come after a defended plan: the participant still holds a completion certificate.
-_DEFENDED_OR_LATER = {"defended", "referred_for_financing", "loan_approved", "loan_declined"}
 
 
 def weighted_percent(scores, criteria) -> float:
@@ -338,17 +383,6 @@ def defence_passed(member_totals_percent: list[float]) -> bool:
 def shown_percent(percent: float) -> int:
     """A percentage as the result shows it: whole, rounded down, so 59.9% never reads as a pass mark of 60%."""
     return int(round(percent, 9) // 1)
-
-
-def certificate_due(status: str) -> str | None:
-    """Which certificate a participant gets: completion once the plan is defended (also later, on the way to
-    a loan), participation when trained but not defended; none otherwise (expelled, withdrawn, still training)."""
-    status = str(getattr(status, "value", status))
-    if status in _DEFENDED_OR_LATER:
-        return certificate_kind(True)
-    if status == "not_defended":
-        return certificate_kind(False)
-    return None
 
 
 def certificate_number(year: int, choose=secrets.choice) -> str:
@@ -416,3 +450,27 @@ def plan_parts_add_up(total: int, parts: Iterable[int]) -> bool:
     """The programme's plan is split without remainder: the regions' plans add up to the national plan of
     the year, and the districts' plans of a region add up to that region's plan."""
     return plan_difference(total, parts) == 0
+
+
+# ---- Reference data kept by the national administrators (issue 12) ----
+
+NEXT_YEAR_CHECKED_FROM = (12, 1)  # (month, day): 1 December
+MAX_MCI_TENGE = 100_000  # far above any MCI so far (2026: 4,325 ₸); a typing slip, not a law
+
+
+def next_year_is_due(on: date) -> bool:
+    """From 1 December on, next year's MCI and public holidays must already be entered: referrals and
+    schedules of January use them."""
+    return (on.month, on.day) >= NEXT_YEAR_CHECKED_FROM
+
+
+def mci_year_is_complete(valid_from: Iterable[date]) -> bool:
+    """The budget law sets a year's MCI from 1 January; a later raise (2022: from 1 April) adds a rate. So the
+    first rate of a year takes effect on 1 January, or days before it would have no MCI at all (a year's MCI is
+    never taken from another year)."""
+    days = sorted(valid_from)
+    return not days or (days[0].month, days[0].day) == (1, 1)
+
+
+def mci_amount_is_valid(amount: int) -> bool:
+    return 0 < amount <= MAX_MCI_TENGE

@@ -39,7 +39,8 @@ def current_operator():
     return None
 
 
-PERSONAL_KEYS = ("apply_draft", "apply_receipt", "status_application_id", "test_sitting_id", "test_result_id")
+OPENED = "status_application_id"  # session key: the application the status look-up opened (status.lookup)
+PERSONAL_KEYS = ("apply_draft", "apply_receipt", OPENED, "test_sitting_id", "test_result_id")
 
 
 def invalid_attrs(field) -> dict:

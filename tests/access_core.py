@@ -4,6 +4,9 @@ from tests.access import Route
 ROUTES = {
     "staff.home": Route("GET", lambda w: "/staff/", area_bound=False),
     "staff.application": Route("GET", lambda w: f"/staff/applications/{w['application_id']}"),
+    # Another district's application is not found: nothing is withdrawn (the form is refused before it is read).
+    "staff.withdraw": Route("POST", lambda w: f"/staff/applications/{w['application_id']}/withdraw",
+                            data={"reason": "moved_away"}),
     "apply.next_applicant": Route("POST", lambda w: "/apply/next", area_bound=False),
     "centre.queue": Route("GET", lambda w: "/centre/", area_bound=False),
     # Deciding about another district's application changes nothing (the query is scoped): checked in test_centre.
@@ -19,3 +22,6 @@ ROUTES = {
     "chamber.list_index": Route("GET", lambda w: "/chamber/lists", area_bound=False),
     "chamber.review": Route("POST", lambda w: f"/chamber/lists/{w['list_id']}/review", data={"action": "approve"}),
 }
+
+# The applicant's own withdrawal works on the application opened with the receipt's details, never on an id.
+PUBLIC = {"status.withdraw"}

@@ -1,4 +1,4 @@
-"""Access table: the trainer's cohorts and registers, the absence flags, the commission's decisions.
+"""Access table: the trainer's cohorts and registers (the commission's pages: tests/access_commission.py).
 
 The cohort and day routes need a cohort of the area: `_cohort` makes one per district the first time it is
 asked and gives it to the newest trainer of that district, which is the signed-in trainer in the "own" area
@@ -44,6 +44,4 @@ ROUTES = {
     "trainer.cohorts": Route("GET", lambda w: "/trainer/", area_bound=False),
     "trainer.cohort": Route("GET", lambda w: f"/trainer/cohorts/{_cohort(w)}"),
     "trainer.attendance": Route("GET", lambda w: f"/trainer/days/{_cohort(w, 'day')}"),
-    "trainer.flagged": Route("GET", lambda w: "/attendance/flagged", area_bound=False),
-    "trainer.review": Route("GET", lambda w: f"/commission/participants/{w['application_id']}"),
 }

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from bastau import rules
+from bastau.lifecycle import certificate_due
 
 C = namedtuple("C", "id weight max_points")
 RUBRIC = [C(1, 2, 10), C(2, 3, 10), C(3, 2, 10), C(4, 1, 10), C(5, 2, 10)]
@@ -52,7 +53,7 @@ def test_shown_percent(percent, shown):
     ("in_training", None),
 ])
 def test_certificate_due(status, kind):
-    assert rules.certificate_due(status) == kind
+    assert certificate_due(status) == kind
 
 
 @pytest.mark.parametrize("defended, kind", [(True, "completion"), (False, "participation")])

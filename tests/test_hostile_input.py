@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from werkzeug.http import parse_options_header
 
 from bastau import rules
-from bastau.apply.forms import IIN_MESSAGES, NAME_MESSAGE
+from bastau.apply.forms import NAME_MESSAGE
+from bastau.forms import IIN_MESSAGES
 from bastau.clock import today
 from bastau.models import ApplicantList, Application, BusinessPlan, Role, Status
 from bastau.models import TestSitting as Sitting  # pytest must not take it for a test class

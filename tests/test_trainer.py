@@ -21,6 +21,7 @@ from bastau.models import (
     Status,
     TrainingDay,
 )
+from bastau.commission import services as decisions
 from bastau.trainer import services
 from tests.conftest import csrf_token, district, login, page_text, post_form, translated
 
@@ -277,10 +278,8 @@ def test_module_delivered_is_ticked_and_unticked(store, trainer, group):
     assert audit_of(store) == []  # delivering a module is not a decision about a person
 
 
-def test_only_participants_in_training_are_on_the_register(app, store, trainer, group, make_application,
-                                                           monkeypatch):
-    # The cohort service would start the enrolled one's training (the cohort began): show the register's own rule.
-    monkeypatch.setattr(services, "advance_cohorts_of", lambda user: None)
+def test_only_participants_in_training_are_on_the_register(app, store, trainer, group, make_application):
+    # Pages never move statuses (the calendar's job does): the enrolled one stays enrolled on the register page.
     newcomer = make_application(status=Status.ENROLLED, cohort_id=group["id"], surname="Дәулетова")
     gone = make_application(status=Status.WITHDRAWN, cohort_id=group["id"], surname="Жұмабаева")
     expelled = make_application(status=Status.EXPELLED, cohort_id=group["id"], surname="Иманова")
@@ -350,7 +349,7 @@ def test_nobody_is_expelled_automatically(app, store, trainer, group, flagged):
     save(trainer, day_of(group, 0), {flagged: "absent"})
     trainer.get("/trainer/")
     assert store.scalar(sa.select(Application.status).where(Application.id == flagged)) == Status.IN_TRAINING
-    assert store.count(ExpulsionReview) == 0 and audit_of(store, services.EXPELLED) == []
+    assert store.count(ExpulsionReview) == 0 and audit_of(store, decisions.EXPELLED) == []
 
 
 # ---- The commission's decision ----
@@ -376,7 +375,7 @@ def test_commission_expels(store, commission, flagged):
                       note="Ескерту берілді", decided_on=today().isoformat())
     assert response.status_code == 302
     assert store.scalar(sa.select(Application.status).where(Application.id == flagged)) == Status.EXPELLED
-    entry, = audit_of(store, services.EXPELLED)
+    entry, = audit_of(store, decisions.EXPELLED)
     assert (entry.from_status, entry.to_status, entry.reason, entry.note) == (
         Status.IN_TRAINING, Status.EXPELLED, "unexcused_absences", "Ескерту берілді")
     assert entry.actor_id == commission.user.id
@@ -398,7 +397,7 @@ def test_commission_keeps_and_the_flag_returns_only_with_a_further_unexcused_day
     review, = store.scalars(sa.select(ExpulsionReview))
     assert (review.expel, review.unexcused_days, review.reason, review.decided_on) == (
         False, 4, "valid_reasons_later", yesterday)
-    entry, = audit_of(store, services.KEPT)
+    entry, = audit_of(store, decisions.KEPT)
     assert entry.reason == "valid_reasons_later" and entry.to_status is None
     assert flagged_ids(commission) == {} and flagged_on_cohort_page(trainer, group) == set()
     save(trainer, day_of(group, 0), {group["people"][1]: "absent"})  # someone else's absence changes nothing
@@ -456,11 +455,13 @@ def test_the_decision_shows_in_the_staff_history(app, make_user, commission, fla
 
 # ---- The cohort pages move on first ----
 
-def test_the_trainers_page_starts_the_training_of_the_enrolled(store, trainer, group, make_application):
-    """The cohort has begun: opening the trainer's page moves an enrolled participant into training."""
+def test_the_trainers_page_leaves_statuses_to_the_calendar(store, trainer, group, make_application):
+    """The cohort has begun, but opening the trainer's page writes nothing: the calendar's job starts training."""
     newcomer = make_application(status=Status.ENROLLED, cohort_id=group["id"], surname="Дәулетова")
-    trainer.get("/trainer/")
-    assert store.scalar(sa.select(Application.status).where(Application.id == newcomer)) == Status.IN_TRAINING
+    before = store.count(AuditEntry)
+    assert trainer.get("/trainer/").status_code == 200
+    assert store.scalar(sa.select(Application.status).where(Application.id == newcomer)) == Status.ENROLLED
+    assert store.count(AuditEntry) == before
 
 
 def test_a_session_that_ended_keeps_the_marks(app, trainer, group):

@@ -26,13 +26,14 @@ from bastau.models import (
     Status,
     TrainingDay,
 )
+from bastau.jobs import BY_NAME, run_job
+from bastau.jobs.due import Moved
 from bastau.training import services
 from tests.conftest import login, page_text, post_form, translated
 from tests.journey import RU, look_up
 
 OTHER = "615200000"  # Сайрам (Түркістан облысы)
 MONDAY = date(2026, 3, 16)  # the week before Nauryz (21–23 March 2026)
-HOLIDAYS = public_holidays()
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def actions(store, application_id) -> list[tuple[str, Status | None, Status | No
 # ---- Forming a cohort ----
 
 @pytest.mark.parametrize("days", [25, 30])
-def test_forming_a_cohort_makes_its_schedule_around_nauryz(chamber, trainer, store, days):
+def test_forming_a_cohort_makes_its_schedule_around_nauryz(app, chamber, trainer, store, days):
     cohort_id = cohort_id_of(form_cohort(chamber, trainer.id, days=days))
     schedule = days_of(store, cohort_id)
     dates = [d.date for d in schedule]
@@ -111,7 +112,9 @@ def test_forming_a_cohort_makes_its_schedule_around_nauryz(chamber, trainer, sto
     assert dates[:6] == [date(2026, 3, 16), date(2026, 3, 17), date(2026, 3, 18), date(2026, 3, 19),
                          date(2026, 3, 20), date(2026, 3, 24)]  # 21 (Sat), 22 (Sun), 23 (Mon): Nauryz
     assert dates == sorted(set(dates))
-    assert not any(d.weekday() == 6 or d in HOLIDAYS for d in dates)
+    with app.app_context():
+        holidays = public_holidays()
+    assert not any(d.weekday() == 6 or d in holidays for d in dates)
     modules = [d.module_number for d in schedule]
     assert modules == sorted(modules) and modules[0] == 1 and modules[-1] == 12 and len(set(modules)) == 12
     assert set(Counter(modules).values()) <= {2, 3}
@@ -352,11 +355,11 @@ def test_changing_the_details(chamber, cohort, make_user, make_application, stor
     assert (saved.venue, saved.trainer_id, saved.capacity) == ("Жаңа мекенжай", other.id, 2)
 
 
-# ---- The status steps of training ----
+# ---- The status steps of training: moved by the calendar's job, never by a page ----
 
-def advance(app, day, cohort_ids=None):
+def advance(app, day):
     with app.app_context():
-        return services.advance_cohorts(day, cohort_ids)
+        return run_job(BY_NAME["training_moves"], day)
 
 
 def test_statuses_follow_the_calendar(app, chamber, cohort, make_application, store):
@@ -365,11 +368,11 @@ def test_statuses_follow_the_calendar(app, chamber, cohort, make_application, st
     stays, expelled, absent = ids
     last_day = days_of(store, cohort)[-1].date
 
-    assert advance(app, MONDAY - timedelta(days=1)) == services.Advanced(0, 0)
-    assert advance(app, MONDAY) == services.Advanced(started=3)
+    assert advance(app, MONDAY - timedelta(days=1)) == Moved(0, 0)
+    assert advance(app, MONDAY) == Moved(started=3)
     assert set(statuses(store, ids).values()) == {Status.IN_TRAINING}
     assert actions(store, stays)[-1] == ("training_started", Status.ENROLLED, Status.IN_TRAINING, None, "1/2026")
-    assert advance(app, MONDAY) == services.Advanced()  # nothing twice
+    assert advance(app, MONDAY) == Moved()  # nothing twice
 
     store.execute(sa.update(Application).where(Application.id == expelled).values(status=Status.EXPELLED))
     with app.app_context():  # four days absent without a valid reason: the commission decides first
@@ -379,8 +382,8 @@ def test_statuses_follow_the_calendar(app, chamber, cohort, make_application, st
                                       recorded_by_id=chamber.user.id))
         db.session.commit()
 
-    assert advance(app, last_day) == services.Advanced()  # the last day itself is still training
-    assert advance(app, last_day + timedelta(days=1)) == services.Advanced(completed=1)
+    assert advance(app, last_day) == Moved()  # the last day itself is still training
+    assert advance(app, last_day + timedelta(days=1)) == Moved(completed=1)
     assert statuses(store, ids) == {stays: Status.TRAINING_COMPLETED, expelled: Status.EXPELLED,
                                     absent: Status.IN_TRAINING}
     assert actions(store, stays)[-1] == ("training_completed", Status.IN_TRAINING, Status.TRAINING_COMPLETED,
@@ -391,41 +394,31 @@ def test_statuses_follow_the_calendar(app, chamber, cohort, make_application, st
         db.session.add(ExpulsionReview(application_id=absent, expel=False, reason="other", decided_on=last_day,
                                        unexcused_days=4, decided_by_id=chamber.user.id))
         db.session.commit()
-    assert advance(app, last_day + timedelta(days=2)) == services.Advanced(completed=1)
+    assert advance(app, last_day + timedelta(days=2)) == Moved(completed=1)
     assert statuses(store, [absent]) == {absent: Status.TRAINING_COMPLETED}
 
 
 def test_a_missed_start_is_caught_up_step_by_step(app, chamber, cohort, make_application, store):
     person = make_application(status=Status.TEST_PASSED)
     enrol(chamber, cohort, [person])
-    assert advance(app, date(2026, 6, 1), [cohort]) == services.Advanced(started=1, completed=1)
+    assert advance(app, date(2026, 6, 1)) == Moved(started=1, completed=1)
     assert [a[0] for a in actions(store, person)] == ["enrolled", "training_started", "training_completed"]
 
 
-def test_only_the_cohorts_named_are_advanced(app, chamber, trainer, cohort, make_application, store):
-    second = cohort_id_of(form_cohort(chamber, trainer.id, number=2))
-    first_person, second_person = make_application(status=Status.TEST_PASSED), make_application(
-        status=Status.TEST_PASSED)
-    enrol(chamber, cohort, [first_person])
-    enrol(chamber, second, [second_person])
-    assert advance(app, MONDAY, [second]) == services.Advanced(started=1)
-    assert statuses(store, [first_person, second_person]) == {first_person: Status.ENROLLED,
-                                                              second_person: Status.IN_TRAINING}
-
-
-def test_the_cohort_page_brings_statuses_up_to_date(chamber, cohort, make_application, store, clock):
+def test_opening_the_cohort_page_changes_no_status(chamber, cohort, make_application, store, clock):
+    """A GET never writes programme data: the page shows what the calendar's job has done, nothing more."""
     person = make_application(status=Status.TEST_PASSED)
     enrol(chamber, cohort, [person])
     clock.day = MONDAY
     page = page_text(chamber.get(f"/cohorts/{cohort}"))
-    assert statuses(store, [person]) == {person: Status.IN_TRAINING}
+    assert statuses(store, [person]) == {person: Status.ENROLLED}
     assert re.search(r'<tr id="day-1" aria-current="date">', page)
 
 
-def test_the_daily_command(app, chamber, trainer, make_application, store):
-    """`flask training advance`, for cron, uses the real date: a cohort of 2020 is long over."""
+def test_the_run_due_command(app, chamber, trainer, make_application, store):
+    """`flask jobs run-due`, for cron, uses the real date: a cohort of 2020 is long over."""
     with app.app_context():
-        dates = rules.training_dates(date(2020, 1, 6), 25, HOLIDAYS)
+        dates = rules.training_dates(date(2020, 1, 6), 25, public_holidays())
         old = Cohort(district_id=chamber.user.district_id, programme_year=2020, number=1, language="ru", venue="—",
                      start_date=dates[0], training_days=25, capacity=10, trainer_id=trainer.id,
                      created_by_id=chamber.user.id,
@@ -435,7 +428,7 @@ def test_the_daily_command(app, chamber, trainer, make_application, store):
         db.session.commit()
         old_id = old.id
     person = make_application(status=Status.ENROLLED, cohort_id=old_id)
-    result = app.test_cli_runner().invoke(args=["training", "advance"])
+    result = app.test_cli_runner().invoke(args=["jobs", "run-due", "--all"])
     assert result.exit_code == 0, result.output
     assert "1 started, 1 completed" in result.output
     assert statuses(store, [person]) == {person: Status.TRAINING_COMPLETED}
@@ -515,9 +508,13 @@ def test_the_status_page_shows_the_schedule_of_an_enrolled_applicant(app, client
     assert "data-print" in block
 
 
-def test_the_status_page_moves_on_when_training_starts(app, client, enrolled_receipt, store, clock):
+def test_the_status_page_shows_the_training_once_the_calendar_started_it(app, client, enrolled_receipt, store,
+                                                                         clock):
     clock.day = MONDAY
     look_up(client, enrolled_receipt, headers=RU)
+    client.get("/status/view", headers=RU)
+    assert store.scalar(sa.select(Application.status)) == Status.ENROLLED  # the page itself moved nothing
+    advance(app, MONDAY)
     page = page_text(client.get("/status/view", headers=RU))
     assert store.scalar(sa.select(Application.status)) == Status.IN_TRAINING
     assert 'id="my-schedule"' in page and "16.03.2026, понедельник" in page

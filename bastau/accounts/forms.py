@@ -17,7 +17,8 @@ from wtforms.validators import (
 )
 
 from .. import rules
-from ..apply.forms import CHANNEL_LABELS
+from ..clock import today
+from ..forms import CHANNEL_LABELS, FILL_IN, NO_CHOICE
 from ..i18n import alphabetical
 from ..labels import ROLE_LABELS
 from ..models import Channel, Role, User
@@ -31,9 +32,7 @@ from .services import (
     regions_for,
 )
 
-FILL_IN = _l("Fill in this field.")
 CHOOSE = _l("Choose one.")
-NO_CHOICE = SelectChoice("", "—")
 PASSWORD_PROBLEMS = {
     "short": _l("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH),
     "username": _l("The password must not be your username."),
@@ -123,7 +122,9 @@ class AccountForm(FlaskForm):
             del self.username
         self.roles = assignable_roles(admin)
         self.role.choices = [NO_CHOICE] + [SelectChoice(r.value, ROLE_LABELS[r]) for r in self.roles]
-        self.districts = {d.id: d for d in districts_for(admin)}
+        # A district closed to new applications gets no new accounts; an account already there keeps it.
+        self.districts = {d.id: d for d in districts_for(admin)
+                          if d.open_on(today()) or (account is not None and d.id == account.district_id)}
         self.district.choices = _district_choices(admin, self.districts.values())
         self.regions = {r.id: r for r in regions_for(admin)}
         if self.regions:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, request, session, url
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from ..apply.forms import CHANNEL_LABELS
+from ..forms import CHANNEL_LABELS
 from ..extensions import db, limiter
 from ..labels import ROLE_LABELS
 from ..models import AuditEntry, Role, User

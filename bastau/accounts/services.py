@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..access import in_area
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
 from ..i18n import alphabetical
 from ..models import Channel, District, Region, Role, User
@@ -45,11 +45,9 @@ def assignable_roles(admin: User) -> tuple[Role, ...]:
 
 def districts_for(admin: User) -> list[District]:
     """Districts an administrator may put accounts in, in alphabetical order of their names."""
-    query = sa.select(District).options(sa.orm.joinedload(District.region))
-    if admin.role == Role.REGIONAL_ADMIN:
-        query = query.where(District.region_id == admin.region_id)
-    elif admin.role != Role.NATIONAL_ADMIN:
+    if admin.role not in ADMIN_ROLES:
         return []
+    query = in_area(sa.select(District), admin, District.id).options(sa.orm.joinedload(District.region))
     return sorted(db.session.scalars(query), key=lambda d: alphabetical(d.name))
 
 
@@ -90,18 +88,17 @@ class OwnAccount(Exception):
 
 def create_account(admin: User, username: str, details: AccountDetails) -> tuple[User, str]:
     """A new account with a temporary password, which is returned to be shown once and never stored."""
-    begin_write()
-    _check_unique(username, details.phone)
-    password = temporary_password()
-    user = User(username=username, password_hash="", must_change_password=True, active=True, **_columns(details))
-    user.set_password(password)
-    db.session.add(user)
     try:
-        db.session.flush()  # the id, for the audit entry
-        audit.record("account_created", admin, subject_user=user, note=_describe(_values(user)))
-        db.session.commit()
+        with writing():
+            _check_unique(username, details.phone)
+            password = temporary_password()
+            user = User(username=username, password_hash="", must_change_password=True, active=True,
+                        **_columns(details))
+            user.set_password(password)
+            db.session.add(user)
+            db.session.flush()  # the id, for the audit entry
+            audit.record("account_created", admin, subject_user=user, note=_describe(_values(user)))
     except IntegrityError:  # another administrator took the username or phone a moment ago
-        db.session.rollback()
         _check_unique(username, details.phone)
         raise
     return user, password
@@ -109,23 +106,20 @@ def create_account(admin: User, username: str, details: AccountDetails) -> tuple
 
 def change_account(admin: User, user: User, details: AccountDetails) -> str | None:
     """Apply the changes; the audit note says what changed ("role: operator → trainer"). None: nothing did."""
-    begin_write()
-    before = _values(user)
-    _check_unique(None, details.phone, exclude=user.id)
     try:
-        for name, value in _columns(details).items():
-            setattr(user, name, value)
-        after = _values(user)
-        changes = [f"{name}: {before[name] or '—'} → {after[name] or '—'}"
-                   for name in after if after[name] != before[name]]
-        if not changes:
-            db.session.rollback()
-            return None
-        note = "; ".join(changes)
-        audit.record("account_changed", admin, subject_user=user, note=note)
-        db.session.commit()
+        with writing():
+            before = _values(user)
+            _check_unique(None, details.phone, exclude=user.id)
+            for name, value in _columns(details).items():
+                setattr(user, name, value)
+            after = _values(user)
+            changes = [f"{name}: {before[name] or '—'} → {after[name] or '—'}"
+                       for name in after if after[name] != before[name]]
+            if not changes:
+                return None  # nothing to write: the same values, so the commit changes nothing
+            note = "; ".join(changes)
+            audit.record("account_changed", admin, subject_user=user, note=note)
     except IntegrityError:  # another account took the phone number a moment ago
-        db.session.rollback()
         _check_unique(None, details.phone, exclude=user.id)
         raise
     return note
@@ -135,26 +129,22 @@ def disable_account(admin: User, user: User) -> bool:
     """Disable the account and log its owner out everywhere, for real. False: it was already disabled."""
     if user.id == admin.id:
         raise OwnAccount
-    begin_write()
-    if not user.active:
-        db.session.rollback()
-        return False
-    user.active = False
-    audit.record("account_disabled", admin, subject_user=user)
-    db.session.commit()
+    with writing():
+        if not user.active:
+            return False
+        user.active = False
+        audit.record("account_disabled", admin, subject_user=user)
     end_sessions_of(user.id)
     return True
 
 
 def enable_account(admin: User, user: User) -> bool:
     """Let the account sign in again. False: it was not disabled."""
-    begin_write()
-    if user.active:
-        db.session.rollback()
-        return False
-    user.active = True
-    audit.record("account_enabled", admin, subject_user=user)
-    db.session.commit()
+    with writing():
+        if user.active:
+            return False
+        user.active = True
+        audit.record("account_enabled", admin, subject_user=user)
     return True
 
 
@@ -162,12 +152,11 @@ def reset_password(admin: User, user: User) -> str:
     """A new temporary password (returned, to be shown once); the owner's sessions end."""
     if user.id == admin.id:
         raise OwnAccount
-    begin_write()
-    password = temporary_password()
-    user.set_password(password)
-    user.must_change_password = True
-    audit.record("password_reset", admin, subject_user=user)
-    db.session.commit()
+    with writing():
+        password = temporary_password()
+        user.set_password(password)
+        user.must_change_password = True
+        audit.record("password_reset", admin, subject_user=user)
     end_sessions_of(user.id)
     return password
 
@@ -175,11 +164,10 @@ def reset_password(admin: User, user: User) -> str:
 def change_own_password(user: User, new_password: str) -> None:
     """The owner's new password. Every session of the account ends; the caller starts a fresh one for
     the browser in use, so that a session left open elsewhere does not outlive the old password."""
-    begin_write()
-    user.set_password(new_password)
-    user.must_change_password = False
-    audit.record("password_changed", user, subject_user=user)
-    db.session.commit()
+    with writing():
+        user.set_password(new_password)
+        user.must_change_password = False
+        audit.record("password_changed", user, subject_user=user)
     end_sessions_of(user.id)
 
 
@@ -202,10 +190,8 @@ def _check_unique(username: str | None, phone: str | None, exclude: int | None =
         return db.session.scalar(query.limit(1)) is not None
 
     if username and taken(User.username == username):
-        db.session.rollback()
         raise DuplicateAccount("username")
     if phone and taken(User.phone == phone):
-        db.session.rollback()
         raise DuplicateAccount("phone")
 
 

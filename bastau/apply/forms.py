@@ -1,7 +1,6 @@
 """The application form. Each check answers in the page's language, next to its field."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,50 +17,28 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from .. import rules
 from ..clock import today
 from ..extensions import db
-from ..i18n import alphabetical
-from ..models import Channel, District, Education, Region, SocialStatus
+from ..forms import (
+    CHANNEL_LABELS,
+    EDUCATION_LABELS,
+    IIN_MESSAGES,
+    NO_CHOICE,
+    SOCIAL_STATUS_LABELS,
+    district_choices,
+    is_id,
+    regions_by_name,
+)
+from ..forms import well_formed_iin  # noqa: F401  (bastau/status/routes.py still imports it from here)
+from ..models import District, Region
 from .services import active_application_year
 
-IIN_MESSAGES = {
-    "format": _l("The IIN has exactly 12 digits. Check the number on your ID card."),
-    "century": _l("This is not the IIN of a citizen of Kazakhstan: check the 7th digit."),
-    "date": _l("The first six digits of the IIN must be a real date of birth (YYMMDD)."),
-    "checksum": _l("This IIN is not correct: a digit is probably mistyped. Check it against your ID card."),
-}
 NO_CONSENT = _l("Without your consent we cannot accept the application.")
 NAME_MESSAGE = _l("Use Kazakh or Russian letters; a hyphen or an apostrophe may join parts.")
 
-SOCIAL_STATUS_LABELS = {
-    SocialStatus.UNEMPLOYED: _l("Unemployed"),
-    SocialStatus.SELF_EMPLOYED: _l("Self-employed"),
-}
-EDUCATION_LABELS = {
-    Education.BASIC: _l("Basic secondary (9 grades)"),
-    Education.SECONDARY: _l("General secondary (11 grades)"),
-    Education.VOCATIONAL: _l("Vocational (college)"),
-    Education.HIGHER: _l("Higher"),
-}
-CHANNEL_LABELS = {
-    Channel.AKIMAT: _l("Rural akimat"),
-    Channel.EMPLOYMENT_CENTRE: _l("Employment centre"),
-    Channel.CHAMBER_BRANCH: _l("Chamber of entrepreneurs branch"),
-}
 SEX_LABELS = {"male": _l("male"), "female": _l("female")}
-
-
-def well_formed_iin(_form, field) -> None:
-    """For forms that look a person up by IIN: say what is wrong with a mistyped one (it reveals nothing)."""
-    try:
-        rules.parse_iin(field.data or "")
-    except rules.IINError as error:
-        raise ValidationError(IIN_MESSAGES[error.code]) from None
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(member.value, label) for member, label in labels.items()]
-
-
-NO_CHOICE = SelectChoice("", "—")
 
 
 def _name_field(label, required=True):
@@ -147,15 +124,19 @@ class ApplicationForm(FlaskForm):
         _require_choice(field, _l("Choose one."))
 
     def validate_region(self, field):
-        if not _is_id(field.data) or db.session.get(Region, int(field.data)) is None:
+        if not is_id(field.data) or db.session.get(Region, int(field.data)) is None:
             raise ValidationError(_l("Choose your region."))
 
     def validate_district(self, field):
-        district = db.session.get(District, int(field.data)) if _is_id(field.data) else None
+        district = db.session.get(District, int(field.data)) if is_id(field.data) else None
         if district is None or str(district.region_id) != str(self.region.data):
             raise ValidationError(_l("Choose your district from the list."))
         if self.fixed_district and district.id != self.fixed_district.id:
             raise ValidationError(_l("Choose your district from the list."))
+        if not district.open_on(today()):
+            raise ValidationError(_l("%(district)s no longer takes applications (closed from %(date)s). Choose the "
+                                     "district you live in now.", district=district.name,
+                                     date=format_date(district.closed_from, "long")))
 
     def chosen_label(self, name: str) -> str:
         """The words of the chosen option, for the check-your-answers page."""
@@ -170,23 +151,6 @@ def _require_choice(field, message) -> None:
     """Our own words for "nothing chosen" and for a value that is not among the choices."""
     if field.data not in {choice.value for choice in field.choices if choice.value}:
         raise ValidationError(message)
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
-
-
-def regions_by_name() -> list[Region]:
-    regions = db.session.scalars(sa.select(Region)).all()
-    return sorted(regions, key=lambda r: alphabetical(r.name))
-
-
-def district_choices(region_id) -> list[SelectChoice]:
-    if not _is_id(region_id):
-        return [NO_CHOICE]
-    districts = db.session.scalars(sa.select(District).where(District.region_id == int(region_id))).all()
-    districts = sorted(districts, key=lambda d: alphabetical(d.name))
-    return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in districts]
 
 
 def describe_birth(facts: rules.IINFacts) -> dict:

@@ -18,9 +18,10 @@ from .. import rules
 from ..clock import today
 from ..consent import CURRENT_VERSION, consent_text
 from ..extensions import db, htmx, limiter
+from ..forms import IIN_MESSAGES
 from ..models import Application, Channel, Role, utcnow
 from ..web import current_operator, render_page, role_required
-from .forms import IIN_MESSAGES, ApplicationForm, describe_birth
+from .forms import ApplicationForm, describe_birth
 from .services import (
     DuplicateApplication,
     NewApplication,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
 from ..models import Application, Status, User
 
@@ -80,22 +80,19 @@ def submit_application(new: NewApplication, access_code: str, entered_by: User |
     enforced by a unique index, so two submissions at the same instant still leave one.
     """
     code_hash = generate_password_hash(access_code, method=CODE_HASH_METHOD)  # ~25 ms: before taking the write lock
-    begin_write()
-    replay = db.session.scalar(sa.select(Application).where(Application.submission_key == new.submission_key))
-    if replay is not None:
-        db.session.commit()
-        return replay
-    if db.session.scalar(_active(new.iin, new.programme_year).limit(1)) is not None:
-        db.session.rollback()
-        raise DuplicateApplication(new.programme_year)
-    application = Application(**new.__dict__, status=Status.SUBMITTED, entered_by=entered_by,
-                              access_code_hash=code_hash)
-    db.session.add(application)
-    audit.record("submitted", entered_by, application, to_status=Status.SUBMITTED, reason=new.channel)
     try:
-        db.session.commit()
+        with writing():
+            replay = db.session.scalar(sa.select(Application)
+                                       .where(Application.submission_key == new.submission_key))
+            if replay is not None:
+                return replay
+            if db.session.scalar(_active(new.iin, new.programme_year).limit(1)) is not None:
+                raise DuplicateApplication(new.programme_year)
+            application = Application(**new.__dict__, entered_by=entered_by,
+                                      access_code_hash=code_hash)
+            db.session.add(application)
+            audit.record("submitted", entered_by, application, to_status=Status.SUBMITTED, reason=new.channel)
     except IntegrityError:
-        db.session.rollback()
         replay = db.session.scalar(sa.select(Application).where(Application.submission_key == new.submission_key))
         if replay is not None:
             return replay

@@ -14,11 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..apply.forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
+from ..forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
 from ..labels import NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..lifecycle import CENTRE_QUEUE, sorted_statuses
 from ..models import Status
 
-QUEUE_STATUSES = (Status.SUBMITTED, Status.TARGET_GROUP_CONFIRMED, Status.NOT_TARGET_GROUP, Status.LIST_APPROVED)
+QUEUE_STATUSES = tuple(sorted_statuses(CENTRE_QUEUE))
 SORTS = {
     "newest": _l("Newest first"),
     "oldest": _l("Oldest first"),

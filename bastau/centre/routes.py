@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..access import applications_for
-from ..apply.forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
+from ..forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
 from ..clock import kz_midnight_utc
 from ..database import alphabetically
 from ..extensions import db, htmx

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..access import applications_for
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
-from ..lifecycle import NOT_TARGET_GROUP_REASONS, can_move
+from ..lifecycle import NOT_TARGET_GROUP_REASONS, can_move, move_to
 from ..models import Application, Status, User
 
 
@@ -30,17 +30,16 @@ def decide_target_group(actor: User, application_ids: list[int], confirm: bool,
     if not confirm and reason not in NOT_TARGET_GROUP_REASONS:
         raise ValueError("a rejection needs a reason from the list")
     target = Status.TARGET_GROUP_CONFIRMED if confirm else Status.NOT_TARGET_GROUP
-    begin_write()
-    found = db.session.scalars(applications_for(actor).where(Application.id.in_(application_ids))).all()
-    outcome = Outcome()
-    for application in found:
-        if application.status == Status.SUBMITTED and can_move(application.status, target):
-            audit.move(application, target, actor, "target_group_confirmed" if confirm else "target_group_rejected",
-                       reason=None if confirm else reason, note=None if confirm else note)
-            outcome.moved.append(application)
-        else:
-            outcome.skipped.append(application)
-    db.session.commit()
+    with writing():
+        found = db.session.scalars(applications_for(actor).where(Application.id.in_(application_ids))).all()
+        outcome = Outcome()
+        for application in found:
+            if application.status == Status.SUBMITTED and can_move(application.status, target):
+                move_to(application, target, by=actor, reason=None if confirm else reason,
+                        note=None if confirm else note)
+                outcome.moved.append(application)
+            else:
+                outcome.skipped.append(application)
     return outcome
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..labels import LIST_STATE_LABELS
 from ..lists import services as lists
-from ..lists.routes import list_page
+from ..lists.pages import list_page
 from ..models import ApplicantList, Role
 from ..web import render_page, role_required
 

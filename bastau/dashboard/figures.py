@@ -18,23 +18,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..lifecycle import GROUPS
 from ..models import (Application, Attendance, BusinessFollowUp, Certificate, CertificateKind, Cohort, District,
                       DistrictPlan, LoanReferral, Mark, NationalPlan, Region, RegionPlan, Status, TrainingDay, User)
 
-S = Status
-_AFTER_TRAINING = {S.TRAINING_COMPLETED, S.DEFENDED, S.NOT_DEFENDED, S.REFERRED_FOR_FINANCING, S.LOAN_APPROVED,
-                   S.LOAN_DECLINED}
-_IN_OR_AFTER_TRAINING = {S.ENROLLED, S.IN_TRAINING, S.EXPELLED} | _AFTER_TRAINING
+# From the life-cycle table: each column counts the statuses at or after its step (see bastau/lifecycle.py).
 REACHED: dict[str, frozenset[Status]] = {
-    # target group confirmed: every status after the centre's confirmation (not the refusal, not withdrawn)
-    "confirmed": frozenset({S.TARGET_GROUP_CONFIRMED, S.LIST_APPROVED, S.TEST_PASSED, S.TEST_FAILED}
-                           | _IN_OR_AFTER_TRAINING),
-    "test_passed": frozenset({S.TEST_PASSED} | _IN_OR_AFTER_TRAINING),
-    "enrolled": frozenset(_IN_OR_AFTER_TRAINING),
-    "expelled": frozenset({S.EXPELLED}),
-    "trained": frozenset(_AFTER_TRAINING),  # training_completed and after; the expelled are not among them
-    "defended": frozenset({S.DEFENDED, S.REFERRED_FOR_FINANCING, S.LOAN_APPROVED, S.LOAN_DECLINED}),
-}
+    name: GROUPS[name] for name in ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")}
 TRAINING_SIDE = ("enrolled", "expelled", "trained", "defended", "completion", "participation", "referred",
                  "loans", "loan_sum", "opened", "jobs")
 COLUMNS = ("applied", "confirmed", "test_passed", "enrolled", "expelled", "trained", "defended", "completion",

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import audit, rules
 from ..clock import today
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
 from ..i18n import alphabetical, whole_number
 from ..lists.export import defused
@@ -209,12 +209,12 @@ def _read_typed(table: Table, form) -> None:
 
 
 def _refuse(message, table: Table, problems: list[str] | None = None):
-    db.session.rollback()
     raise PlanRefused(message, table, problems)
 
 
 def _store(actor: User, table: Table, region: Region | None) -> int:
-    """Write the rows whose value changed, one audit entry each; the caller's checks have passed."""
+    """Write the rows whose value changed, one audit entry each, inside the caller's writing() block;
+    the caller's checks have passed."""
     changed = 0
     for row in table.all_rows:
         if row.value is None or row.value == row.stored:
@@ -233,7 +233,6 @@ def _store(actor: User, table: Table, region: Region | None) -> int:
         plan.people, plan.updated_by_id = row.value, actor.id
         db.session.add(plan)
         audit.record("plan_set", actor, note=f"{table.year} {row.name_kk}: {row.value:,}")
-    db.session.commit()
     return changed
 
 
@@ -264,21 +263,21 @@ def save_national(actor: User, year: int, form) -> int:
     """Store the national plan and the regions' plans typed on the page; returns how many rows changed."""
     if actor.role != Role.NATIONAL_ADMIN:
         raise NotFound
-    begin_write()
-    table = national_table(year)
-    _read_typed(table, form)
-    _check_national(table)
-    return _store(actor, table, None)
+    with writing():
+        table = national_table(year)
+        _read_typed(table, form)
+        _check_national(table)
+        return _store(actor, table, None)
 
 
 def save_region(actor: User, year: int, region_id: int, form) -> int:
     """Store the districts' plans of a region typed on the page; returns how many rows changed."""
-    begin_write()
-    region = region_in_area(actor, region_id)
-    table = region_table(year, region)
-    _read_typed(table, form)
-    _check_region(table, region)
-    return _store(actor, table, region)
+    with writing():
+        region = region_in_area(actor, region_id)
+        table = region_table(year, region)
+        _read_typed(table, form)
+        _check_region(table, region)
+        return _store(actor, table, region)
 
 
 # ---- The XLSX template ----
@@ -386,26 +385,26 @@ def upload_national(actor: User, year: int, data: bytes) -> int:
     if actor.role != Role.NATIONAL_ADMIN:
         raise NotFound
     found = _workbook_rows(data)  # a file that is not a workbook is refused before the write lock is taken
-    begin_write()
-    table = national_table(year)
-    problems = _read_upload(table, found)
-    if table.total.value is None and not table.total.raw:
-        table.total.value = table.total.stored
-        if table.total.value is None and not problems:
-            _refuse(_("Enter the national plan first (the row with code %(code)s): the regions' plans must add "
-                      "up to it.", code=NATIONAL_CODE), table)
-    _check_national(table, problems)
-    return _store(actor, table, None)
+    with writing():
+        table = national_table(year)
+        problems = _read_upload(table, found)
+        if table.total.value is None and not table.total.raw:
+            table.total.value = table.total.stored
+            if table.total.value is None and not problems:
+                _refuse(_("Enter the national plan first (the row with code %(code)s): the regions' plans must "
+                          "add up to it.", code=NATIONAL_CODE), table)
+        _check_national(table, problems)
+        return _store(actor, table, None)
 
 
 def upload_region(actor: User, year: int, region_id: int, data: bytes) -> int:
     """Read a region's template back: all rows are saved, or none."""
     region_in_area(actor, region_id)
     found = _workbook_rows(data)
-    begin_write()
-    region = region_in_area(actor, region_id)
-    table = region_table(year, region)
-    problems = _read_upload(table, found)
-    _check_region(table, region, problems)
-    return _store(actor, table, region)
+    with writing():
+        region = region_in_area(actor, region_id)
+        table = region_table(year, region)
+        problems = _read_upload(table, found)
+        _check_region(table, region, problems)
+        return _store(actor, table, region)
 

@@ -14,9 +14,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clock import today
-from ..extensions import db
 from ..models import Role
-from ..refusals import NotFound
 from ..web import render_page, role_required
 from . import plan_services as plans
 from .plan_forms import UploadForm, YearPicker
@@ -65,13 +63,6 @@ def _year(value) -> int:
     return year
 
 
-def _region_or_404(region_id: int):
-    try:
-        return plans.region_in_area(current_user, region_id)
-    except NotFound:
-        abort(404)
-
-
 def _picker(year: int, region_id: int | None = None) -> YearPicker:
     picker = YearPicker(formdata=None).offer(plans.years(), year)
     picker.region.data = region_id
@@ -88,7 +79,7 @@ def _national_page(year: int, refused: plans.PlanRefused | None = None, status: 
 
 
 def _region_page(year: int, region_id: int, refused: plans.PlanRefused | None = None, status: int = 200):
-    region = _region_or_404(region_id)
+    region = plans.region_in_area(current_user, region_id)
     table = refused.table if refused and refused.table else plans.region_table(year, region)
     return render_page("dashboard/plans_region.html", status=status, year=year, region=region, table=table,
                        as_number=plans.as_number,
@@ -154,7 +145,6 @@ def national_upload(year: int):
             raise plans.PlanRefused(_("Choose the filled-in template (.xlsx)."))
         changed = plans.upload_national(current_user, year, data)
     except plans.PlanRefused as refused:
-        db.session.rollback()
         return _national_page(year, refused, status=422)
     _saved(changed)
     return redirect(url_for(".index", year=year))
@@ -170,11 +160,9 @@ def region(year: int, region_id: int):
 @role_required(*ADMINS)
 def save_region(year: int, region_id: int):
     year = _year(year)
-    _region_or_404(region_id)
+    plans.region_in_area(current_user, region_id)
     try:
         changed = plans.save_region(current_user, year, region_id, request.form)
-    except NotFound:
-        abort(404)
     except plans.PlanRefused as refused:
         return _region_page(year, region_id, refused, status=422)
     _saved(changed)
@@ -185,7 +173,7 @@ def save_region(year: int, region_id: int):
 @role_required(*ADMINS)
 def region_template(year: int, region_id: int):
     year = _year(year)
-    region = _region_or_404(region_id)
+    region = plans.region_in_area(current_user, region_id)
     data = plans.template_xlsx(plans.region_table(year, region))
     return _xlsx(data, f"bastau-plan-{year}-{region.kato_code}.xlsx")
 
@@ -194,16 +182,13 @@ def region_template(year: int, region_id: int):
 @role_required(*ADMINS)
 def region_upload(year: int, region_id: int):
     year = _year(year)
-    _region_or_404(region_id)
+    plans.region_in_area(current_user, region_id)
     data = _file_bytes()
     try:
         if data is None:
             raise plans.PlanRefused(_("Choose the filled-in template (.xlsx)."))
         changed = plans.upload_region(current_user, year, region_id, data)
-    except NotFound:
-        abort(404)
     except plans.PlanRefused as refused:
-        db.session.rollback()
         return _region_page(year, region_id, refused, status=422)
     _saved(changed)
     return redirect(url_for(".region", year=year, region_id=region_id))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..access import can_see, can_see_region
 from ..clock import today
 from ..extensions import db
 from ..i18n import one_decimal, tenge, whole_number
@@ -77,18 +78,14 @@ def number(value: int | None) -> str:
 
 def _region_for(region_id: int) -> Region:
     found = db.session.get(Region, region_id)
-    if found is None or (current_user.role == Role.REGIONAL_ADMIN and found.id != current_user.region_id):
+    if found is None or not can_see_region(current_user, found.id):
         abort(404)
     return found
 
 
 def _district_for(district_id: int) -> District:
     found = db.session.get(District, district_id)
-    if found is None:
-        abort(404)
-    if current_user.role == Role.REGIONAL_ADMIN and found.region_id != current_user.region_id:
-        abort(404)
-    if current_user.role == Role.CHAMBER_STAFF and found.id != current_user.district_id:
+    if found is None or not can_see(current_user, found.id):
         abort(404)
     return found
 

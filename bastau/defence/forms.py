@@ -7,8 +7,7 @@ from wtforms import DateField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..potential.forms import WholeNumberField
-from ..training.forms import DATE_FORMATS, ENTER_A_DATE, FILL_IN
+from ..forms import DATE_FORMATS, ENTER_A_DATE, FILL_IN, WholeNumberField
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -12,8 +12,9 @@ from ..clock import today
 from ..database import alphabetically
 from ..extensions import db, limiter
 from ..labels import STATUS_LABELS
-from ..models import Application, Cohort, DefenceSession, Role, Status
-from ..web import render_page, role_required
+from ..lifecycle import certificate_due
+from ..models import Application, DefenceSession, Role, Status
+from ..web import OPENED, render_page, role_required
 from . import certificate as printing
 from . import services
 from .forms import SessionForm, VerifyForm, score_form
@@ -22,7 +23,6 @@ bp = Blueprint("defence", __name__)
 CHAMBER = (Role.CHAMBER_STAFF,)
 READERS = (Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
 SITTING = (Role.CHAMBER_STAFF, Role.COMMISSION, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
-OPENED = "status_application_id"  # set by the status look-up (bastau/status/routes.py)
 KIND_LABELS = {"completion": _l("Certificate of completion"), "participation": _l("Certificate of participation")}
 NOT_FOUND = _l("No certificate with this number was found. Check the number and try again.")
 SHOWN_SESSIONS = 200
@@ -32,18 +32,9 @@ def _lookup_limit() -> str:
     return current_app.config["CERTIFICATE_LOOKUP_LIMIT"]
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    try:
-        return services.cohort_for(current_user, cohort_id)
-    except services.NotFound:
-        abort(404)
-
-
 def _session_or_abort(session_id: int) -> DefenceSession:
     try:
         return services.session_for(current_user, session_id)
-    except services.NotFound:
-        abort(404)
     except services.NotAMember:
         abort(403)
 
@@ -71,7 +62,7 @@ def sessions():
 @role_required(*READERS)
 def cohort(cohort_id: int):
     """A cohort's defences, results and certificates."""
-    found = _cohort_or_404(cohort_id)
+    found = services.cohort_for(current_user, cohort_id)
     defence_sessions = db.session.scalars(services.sessions_for(current_user)
                                           .where(DefenceSession.cohort_id == found.id)
                                           .order_by(DefenceSession.held_on, DefenceSession.id)).all()
@@ -81,7 +72,7 @@ def cohort(cohort_id: int):
     certificates = services.certificates_of(current_user, found)
     results = services.results_for([a.id for a in people])
     certified = {c.application_id for c in certificates}
-    due = [a for a in people if rules.certificate_due(a.status) and a.id not in certified]
+    due = [a for a in people if certificate_due(a.status) and a.id not in certified]
     return render_page("defence/cohort.html", cohort=found, sessions=defence_sessions, people=people,
                        results=results, certificates={c.application_id: c for c in certificates},
                        certificate_count=len(certificates), due=len(due), labels=STATUS_LABELS, kinds=KIND_LABELS,
@@ -92,18 +83,17 @@ def cohort(cohort_id: int):
 @bp.route("/cohorts/<int:cohort_id>/defence/new", methods=["GET", "POST"])
 @role_required(*CHAMBER)
 def new_session(cohort_id: int):
-    found = _cohort_or_404(cohort_id)
+    found = services.cohort_for(current_user, cohort_id)
     commission = services.commission_of(found.district_id)
     form = SessionForm(commission=commission)
     if form.validate_on_submit():
         try:
             created = services.create_session(current_user, cohort_id, held_on=form.held_on.data,
                                               place=form.place.data, member_ids=form.members.data or [])
-        except services.NotFound:
-            abort(404)
         except services.Refused as refused:
             form[refused.field].errors = [refused.message]
-            return render_page("defence/new.html", form=form, cohort=_cohort_or_404(cohort_id), status=409)
+            found = services.cohort_for(current_user, cohort_id)
+            return render_page("defence/new.html", form=form, cohort=found, status=409)
         flash(str(_l("The defence session is set up.")))
         return redirect(url_for(".session_page", session_id=created.id))
     return render_page("defence/new.html", form=form, cohort=found, status=422 if form.errors else 200)
@@ -131,10 +121,7 @@ def session_page(session_id: int):
 def score(session_id: int, application_id: int):
     """One participant's plan on the rubric: a box per criterion, a plain form that works on a phone."""
     found = _session_or_abort(session_id)
-    try:
-        person = services.participant_of(current_user, found, application_id)
-    except services.NotFound:
-        abort(404)
+    person = services.participant_of(current_user, found, application_id)
     if services.is_closed(found):
         return _session_page(session_id, error=services.CLOSED, status=409)
     criteria = services.criteria()
@@ -144,8 +131,6 @@ def score(session_id: int, application_id: int):
         points = {c.id: form[f"c{c.id}"].data for c in criteria}
         try:
             services.save_scores(current_user, session_id, application_id, points)
-        except services.NotFound:
-            abort(404)
         except services.NotAMember:
             abort(403)
         except services.Refused as refused:
@@ -164,8 +149,6 @@ def close(session_id: int):
     absent = {int(i) for i in request.form.getlist("absent") if i.isascii() and i.isdigit() and len(i) < 10}
     try:
         outcome = services.close_session(current_user, session_id, absent, today())
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _session_page(session_id, error=refused.message, status=409)
     flash(str(_l("The session is closed: %(defended)s defended, %(not_defended)s not defended, "
@@ -180,11 +163,9 @@ def close(session_id: int):
 @bp.post("/cohorts/<int:cohort_id>/certificates")
 @role_required(*CHAMBER)
 def issue(cohort_id: int):
-    _cohort_or_404(cohort_id)
+    services.cohort_for(current_user, cohort_id)
     try:
         issued = services.issue_certificates(current_user, cohort_id, today())
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         flash(str(refused.message))
         return redirect(url_for(".cohort", cohort_id=cohort_id, _anchor="certificates"))
@@ -196,7 +177,7 @@ def issue(cohort_id: int):
 @role_required(*CHAMBER)
 def cohort_certificates(cohort_id: int):
     """Every certificate of the cohort in one PDF, a page each, to print at once."""
-    found = _cohort_or_404(cohort_id)
+    found = services.cohort_for(current_user, cohort_id)
     certificates = services.certificates_of(current_user, found)
     if not certificates:
         flash(str(_l("No certificates have been issued in this cohort yet.")))
@@ -207,10 +188,7 @@ def cohort_certificates(cohort_id: int):
 @bp.get("/staff/certificates/<int:certificate_id>.pdf")
 @role_required(*CHAMBER)
 def staff_certificate(certificate_id: int):
-    try:
-        found = services.certificate_for(current_user, certificate_id)
-    except services.NotFound:
-        abort(404)
+    found = services.certificate_for(current_user, certificate_id)
     return _pdf(printing.render([found]), printing.filename(found))
 
 

@@ -1,8 +1,8 @@
 """Defence sessions, the commission's scores, the results and the certificates.
 
-Every writing service starts with begin_write(), applies the rules from bastau.rules, writes its audit
+Every writing service runs in one `with writing():` block, applies the rules from bastau.rules, writes its audit
 entries and commits once. A refused change raises Refused (its message says why in the user's language)
-and changes nothing; something outside the user's area raises NotFound (the route answers 404).
+and changes nothing; something outside the user's area raises NotFound (a 404 page).
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit, rules
 from ..access import applications_for, in_area
-from ..database import alphabetically, begin_write
+from ..database import alphabetically, writing
 from ..extensions import db
+from ..lifecycle import certificate_due, move_to
 from ..models import (
     Application,
     Certificate,
@@ -199,20 +200,15 @@ def result_of_application(application_id: int) -> DefenceResult | None:
 def create_session(actor: User, cohort_id: int, *, held_on: date, place: str, member_ids: list[int]) -> DefenceSession:
     """A defence session for a cohort of the actor's district, with at least two commission members of
     that district."""
-    begin_write()
-    try:
+    with writing():
         cohort = cohort_for(actor, cohort_id)
         members = [u for u in commission_of(cohort.district_id) if u.id in set(member_ids)]
         if len(members) < MIN_MEMBERS:
             raise Refused(FEW_MEMBERS, "members")
-    except (Refused, NotFound):
-        db.session.rollback()
-        raise
-    session = DefenceSession(cohort_id=cohort.id, held_on=held_on, place=place, created_by_id=actor.id,
-                             members=members)
-    db.session.add(session)
-    audit.record("defence_session_set_up", actor, note=f"{cohort.title}: {held_on.isoformat()}")
-    db.session.commit()
+        session = DefenceSession(cohort_id=cohort.id, held_on=held_on, place=place, created_by_id=actor.id,
+                                 members=members)
+        db.session.add(session)
+        audit.record("defence_session_set_up", actor, note=f"{cohort.title}: {held_on.isoformat()}")
     return session
 
 
@@ -226,8 +222,7 @@ def _upsert_statement():
 def save_scores(member: User, session_id: int, application_id: int, points: dict[int, int]) -> None:
     """A member's points for one participant's plan, one per criterion. Saving again replaces them
     (an upsert on the unique key: a re-sent form or a second tap changes nothing more)."""
-    begin_write()
-    try:
+    with writing():
         session = session_for(member, session_id, lock=True)
         if member.id not in {m.id for m in session.members}:
             raise NotAMember(session_id)
@@ -240,18 +235,14 @@ def save_scores(member: User, session_id: int, application_id: int, points: dict
             if criterion is None or not 0 <= value <= criterion.max_points:
                 raise Refused(str(POINTS_RANGE) % {"max": criterion.max_points if criterion else 0},
                               f"c{criterion_id}")
-    except (Refused, NotFound, NotAMember):
-        db.session.rollback()
-        raise
-    now = db.func.now()
-    rows = [{"session_id": session_id, "application_id": application_id, "member_id": member.id,
-             "criterion_id": criterion_id, "points": value} for criterion_id, value in points.items()]
-    if rows:
-        statement = _upsert_statement()
-        db.session.execute(statement.values(rows).on_conflict_do_update(
-            index_elements=["session_id", "application_id", "member_id", "criterion_id"],
-            set_={"points": statement.excluded.points, "scored_at": now}))
-    db.session.commit()
+        now = db.func.now()
+        rows = [{"session_id": session_id, "application_id": application_id, "member_id": member.id,
+                 "criterion_id": criterion_id, "points": value} for criterion_id, value in points.items()]
+        if rows:
+            statement = _upsert_statement()
+            db.session.execute(statement.values(rows).on_conflict_do_update(
+                index_elements=["session_id", "application_id", "member_id", "criterion_id"],
+                set_={"points": statement.excluded.points, "scored_at": now}))
 
 
 # ---- Closing: the results, the status changes and the certificates ----
@@ -271,8 +262,7 @@ def close_session(actor: User, session_id: int, absent_ids: set[int], today: dat
     maximum and no member gave the plan zero. Someone marked "did not come", or whom no member scored,
     is not defended (absent).
     """
-    begin_write()
-    try:
+    with writing():
         session = session_for(actor, session_id, lock=True)
         if is_closed(session):
             raise Refused(CLOSED)
@@ -280,53 +270,43 @@ def close_session(actor: User, session_id: int, absent_ids: set[int], today: dat
                                     .with_for_update(of=Application)).all()
         if not people:
             raise Refused(NOBODY_TO_DECIDE)
-    except (Refused, NotFound, NotAMember):
-        db.session.rollback()
-        raise
-    rubric = criteria()
-    member_ids = {m.id for m in session.members}
-    given: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for score in scores_of(session.id, [a.id for a in people]):
-        if score.member_id in member_ids:
-            given[score.application_id][score.member_id][score.criterion_id] = score.points
-    outcome = Outcome()
-    for application in people:
-        by_member = given.get(application.id, {})
-        absent = application.id in absent_ids or not by_member
-        if absent:
-            defended, percent = False, None
-            outcome.absent += 1
-        else:
-            totals = [rules.weighted_percent(points, rubric) for points in by_member.values()]
-            defended = rules.defence_passed(totals)
-            percent = rules.shown_percent(rules.defence_average(totals))
-        db.session.add(DefenceResult(session_id=session.id, application_id=application.id, defended=defended,
-                                     absent=absent, average_percent=percent, decided_by_id=actor.id))
-        audit.move(application, Status.DEFENDED if defended else Status.NOT_DEFENDED, actor, "defence_result",
-                   reason="did_not_come" if absent else None, note=None if absent else f"{percent}%")
-        if defended:
-            outcome.defended += 1
-        elif not absent:
-            outcome.not_defended += 1
-    db.session.flush()
-    outcome.certificates = _issue(actor, session.cohort, today)
-    db.session.commit()
+        rubric = criteria()
+        member_ids = {m.id for m in session.members}
+        given: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+        for score in scores_of(session.id, [a.id for a in people]):
+            if score.member_id in member_ids:
+                given[score.application_id][score.member_id][score.criterion_id] = score.points
+        outcome = Outcome()
+        for application in people:
+            by_member = given.get(application.id, {})
+            absent = application.id in absent_ids or not by_member
+            if absent:
+                defended, percent = False, None
+                outcome.absent += 1
+            else:
+                totals = [rules.weighted_percent(points, rubric) for points in by_member.values()]
+                defended = rules.defence_passed(totals)
+                percent = rules.shown_percent(rules.defence_average(totals))
+            db.session.add(DefenceResult(session_id=session.id, application_id=application.id, defended=defended,
+                                         absent=absent, average_percent=percent, decided_by_id=actor.id))
+            move_to(application, Status.DEFENDED if defended else Status.NOT_DEFENDED, by=actor,
+                    reason="did_not_come" if absent else None, note=None if absent else f"{percent}%")
+            if defended:
+                outcome.defended += 1
+            elif not absent:
+                outcome.not_defended += 1
+        db.session.flush()
+        outcome.certificates = _issue(actor, session.cohort, today)
     return outcome
 
 
 def issue_certificates(actor: User, cohort_id: int, today: date) -> list[Certificate]:
     """Certificates for everyone of the cohort who may have one and has none yet."""
-    begin_write()
-    try:
+    with writing():
         cohort = cohort_for(actor, cohort_id)
-    except NotFound:
-        db.session.rollback()
-        raise
-    issued = _issue(actor, cohort, today)
-    if not issued:
-        db.session.rollback()
-        raise Refused(NOTHING_TO_ISSUE)
-    db.session.commit()
+        issued = _issue(actor, cohort, today)
+        if not issued:
+            raise Refused(NOTHING_TO_ISSUE)
     return issued
 
 
@@ -339,13 +319,13 @@ def _new_number(year: int) -> str:
 
 def _issue(actor: User, cohort: Cohort, today: date) -> list[Certificate]:
     """Inside the caller's write transaction: completion for defended plans, participation for
-    those trained but not defended (rules.certificate_due); expelled people get none."""
+    those trained but not defended (lifecycle.certificate_due); expelled people get none."""
     holders = sa.select(Certificate.application_id)
     people = db.session.scalars(applications_for(actor).where(
         Application.cohort_id == cohort.id, Application.id.not_in(holders)).with_for_update(of=Application)).all()
     issued = []
     for application in people:
-        kind = rules.certificate_due(application.status)
+        kind = certificate_due(application.status)
         if kind is None:
             continue
         certificate = Certificate(application_id=application.id, number=_new_number(cohort.programme_year),

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.utils import get_column_letter
 
-from ..apply.forms import EDUCATION_LABELS, SOCIAL_STATUS_LABELS
+from ..forms import EDUCATION_LABELS, SOCIAL_STATUS_LABELS
 from ..labels import DECISION_LABELS, RETURN_REASON_LABELS
 from ..models import ApplicantList
 

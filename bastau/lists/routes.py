@@ -5,16 +5,12 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..labels import (
-    DECISION_LABELS,
-    LIST_STATE_LABELS,
-    RETURN_REASON_LABELS,
-    ROLE_LABELS,
-)
-from ..models import ApplicantList, Decision, Role
+from ..labels import DECISION_LABELS, ROLE_LABELS
+from ..models import ApplicantList, Role
 from ..web import render_page, role_required
 from . import export
 from . import services as lists
+from .pages import list_page
 
 bp = Blueprint("lists", __name__, url_prefix="/lists")
 READERS = (Role.CENTRE_OFFICER, Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
@@ -25,13 +21,6 @@ def _list_or_404(list_id: int) -> ApplicantList:
     if found is None:
         abort(404)
     return found
-
-
-def list_page(sent: ApplicantList, status: int = 200, **context):
-    """The list with its state, versions and (for the chamber) the review controls."""
-    return render_page("lists/view.html", sent=sent, state=lists.state_of(sent), versions=lists.versions(sent),
-                       decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, state_labels=LIST_STATE_LABELS,
-                       roles=ROLE_LABELS, Decision=Decision, status=status, **context)
 
 
 @bp.get("/<int:list_id>")

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from .. import audit
 from ..access import applications_for, in_area
-from ..database import alphabetically, begin_write
+from ..database import alphabetically, writing
 from ..extensions import db
-from ..lifecycle import RETURN_REASONS
+from ..lifecycle import RETURN_REASONS, move_to
 from ..models import (
     ApplicantList,
     Application,
@@ -56,55 +56,50 @@ def ready_to_send(actor: User) -> sa.Select:
 
 def send_list(actor: User, application_ids: list[int] | None = None) -> ApplicantList:
     """Make a new numbered list of confirmed applicants (all ready ones, or those chosen) for the chamber."""
-    begin_write()
-    query = ready_to_send(actor)
-    if application_ids is not None:
-        query = query.where(Application.id.in_(application_ids))
-    chosen = db.session.scalars(query).all()
-    if not chosen:
-        db.session.rollback()
-        raise ListError("empty")
-    year = chosen[0].programme_year
-    number = (db.session.scalar(sa.select(sa.func.max(ApplicantList.number)).where(
-        ApplicantList.district_id == actor.district_id, ApplicantList.programme_year == year)) or 0) + 1
-    sent = ApplicantList(district_id=actor.district_id, programme_year=year, number=number, created_by=actor)
-    sent.entries = [ListEntry(application=application) for application in chosen]
-    db.session.add(sent)
-    for application in chosen:
-        audit.record("sent_to_chamber", actor, application, note=f"№{number}/{year}")
-    db.session.commit()
+    with writing():
+        query = ready_to_send(actor)
+        if application_ids is not None:
+            query = query.where(Application.id.in_(application_ids))
+        chosen = db.session.scalars(query).all()
+        if not chosen:
+            raise ListError("empty")
+        year = chosen[0].programme_year
+        number = (db.session.scalar(sa.select(sa.func.max(ApplicantList.number)).where(
+            ApplicantList.district_id == actor.district_id, ApplicantList.programme_year == year)) or 0) + 1
+        sent = ApplicantList(district_id=actor.district_id, programme_year=year, number=number, created_by=actor)
+        sent.entries = [ListEntry(application=application) for application in chosen]
+        db.session.add(sent)
+        for application in chosen:
+            audit.record("sent_to_chamber", actor, application, note=f"№{number}/{year}")
     return sent
 
 
 def revise_list(actor: User, current: ApplicantList, remove_entry_ids: list[int], add_application_ids: list[int],
                 note: str | None) -> ApplicantList:
     """A new version of a sent list: some names taken off (only those still waiting), some added."""
-    begin_write()
-    current = db.session.get(ApplicantList, current.id)
-    if not current.is_current:
-        db.session.rollback()
-        raise ListError("not_current")
-    removable = {e.id for e in current.entries if e.decision == Decision.PENDING}
-    removed = [e for e in current.entries if e.id in set(remove_entry_ids) & removable]
-    added = db.session.scalars(ready_to_send(actor).where(Application.id.in_(add_application_ids or [-1]))).all()
-    if not removed and not added:
-        db.session.rollback()
-        raise ListError("no_change")
-    revised = ApplicantList(district_id=current.district_id, programme_year=current.programme_year,
-                            number=current.number, version=current.version + 1, created_by=actor,
-                            change_note=(note or "").strip()[:300] or None)
-    kept = [e for e in current.entries if e not in removed]
-    revised.entries = [ListEntry(application_id=e.application_id, decision=e.decision, reason=e.reason, note=e.note,
-                                 decided_at=e.decided_at, decided_by_id=e.decided_by_id) for e in kept]
-    revised.entries += [ListEntry(application=application) for application in added]
-    current.is_current = False
-    db.session.add(revised)
-    label = f"№{current.number}/{current.programme_year} v{revised.version}"
-    for entry in removed:
-        audit.record("removed_from_list", actor, entry.application, note=label)
-    for application in added:
-        audit.record("sent_to_chamber", actor, application, note=label)
-    db.session.commit()
+    with writing():
+        current = db.session.get(ApplicantList, current.id)
+        if not current.is_current:
+            raise ListError("not_current")
+        removable = {e.id for e in current.entries if e.decision == Decision.PENDING}
+        removed = [e for e in current.entries if e.id in set(remove_entry_ids) & removable]
+        added = db.session.scalars(ready_to_send(actor).where(Application.id.in_(add_application_ids or [-1]))).all()
+        if not removed and not added:
+            raise ListError("no_change")
+        revised = ApplicantList(district_id=current.district_id, programme_year=current.programme_year,
+                                number=current.number, version=current.version + 1, created_by=actor,
+                                change_note=(note or "").strip()[:300] or None)
+        kept = [e for e in current.entries if e not in removed]
+        revised.entries = [ListEntry(application_id=e.application_id, decision=e.decision, reason=e.reason, note=e.note,
+                                     decided_at=e.decided_at, decided_by_id=e.decided_by_id) for e in kept]
+        revised.entries += [ListEntry(application=application) for application in added]
+        current.is_current = False
+        db.session.add(revised)
+        label = f"№{current.number}/{current.programme_year} v{revised.version}"
+        for entry in removed:
+            audit.record("removed_from_list", actor, entry.application, note=label)
+        for application in added:
+            audit.record("sent_to_chamber", actor, application, note=label)
     return revised
 
 
@@ -116,30 +111,28 @@ def review_entries(actor: User, sent: ApplicantList, entry_ids: list[int], appro
     """
     if not approve and reason not in RETURN_REASONS:
         raise ListError("reason")
-    begin_write()
-    sent = db.session.get(ApplicantList, sent.id)
-    if not sent.is_current:
-        db.session.rollback()
-        raise ListError("not_current")
-    wanted = set(entry_ids)
-    decided = skipped = 0
-    for entry in sent.entries:
-        if entry.id not in wanted:
-            continue
-        application = entry.application
-        if entry.decision != Decision.PENDING or application.status != Status.TARGET_GROUP_CONFIRMED:
-            skipped += 1
-            continue
-        entry.decision = Decision.APPROVED if approve else Decision.RETURNED
-        entry.decided_at, entry.decided_by = utcnow(), actor
-        if approve:
-            audit.move(application, Status.LIST_APPROVED, actor, "list_approved", note=sent.title)
-        else:
-            entry.reason, entry.note = reason, (note or "").strip()[:300] or None
-            audit.record("returned_to_centre", actor, application, from_status=application.status,
-                         to_status=None, reason=reason, note=entry.note)
-        decided += 1
-    db.session.commit()
+    with writing():
+        sent = db.session.get(ApplicantList, sent.id)
+        if not sent.is_current:
+            raise ListError("not_current")
+        wanted = set(entry_ids)
+        decided = skipped = 0
+        for entry in sent.entries:
+            if entry.id not in wanted:
+                continue
+            application = entry.application
+            if entry.decision != Decision.PENDING or application.status != Status.TARGET_GROUP_CONFIRMED:
+                skipped += 1
+                continue
+            entry.decision = Decision.APPROVED if approve else Decision.RETURNED
+            entry.decided_at, entry.decided_by = utcnow(), actor
+            if approve:
+                move_to(application, Status.LIST_APPROVED, by=actor, note=sent.title)
+            else:
+                entry.reason, entry.note = reason, (note or "").strip()[:300] or None
+                audit.record("returned_to_centre", actor, application, from_status=application.status,
+                             to_status=None, reason=reason, note=entry.note)
+            decided += 1
     return decided, skipped
 
 

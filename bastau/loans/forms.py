@@ -3,43 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import TextInput
 
 from .. import rules
-from ..apply.forms import NO_CHOICE
-from ..potential.forms import WholeNumberField
+from ..forms import DATE_FORMATS, ENTER_A_DATE, FILL_IN, NO_CHOICE, TengeField, WholeNumberField
 from . import services
 
-FILL_IN = _l("Fill in this field.")
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-ENTER_A_DATE = _l("Enter a date, for example 16.03.2026.")
 MONEY = {"inputmode": "numeric", "autocomplete": "off", "maxlength": 20}
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
-SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
-
-
-class TengeField(IntegerField):
-    """Whole tenge typed as people write them: 1500000, 1 500 000 (spaces of any kind are ignored)."""
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").translate(SPACES)
-        if text.endswith("₸"):
-            text = text[:-1]
-        if not text:
-            self.data = None
-            return
-        if not (text.isascii() and text.isdigit()) or len(text) > 12:
-            self.data = None
-            raise ValueError(_l("Enter the amount in whole tenge, for example 1 500 000."))
-        self.data = int(text)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:,}".replace(",", " ")
 
 
 def _amount(label):
@@ -76,7 +48,7 @@ class ReferralForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="referral", **kwargs)
         self.institution.choices = [NO_CHOICE] + [SelectChoice(code, lender.name)
-                                                  for code, lender in services.lenders().items()]
+                                                  for code, lender in services.active_lenders().items()]
 
 
 class ApproveForm(FlaskForm):

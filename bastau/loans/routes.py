@@ -34,13 +34,11 @@ def index():
 
 def _participant_page(application_id: int, status: int = 200, error=None, **forms):
     """One participant: the referral, the lender's answer, the pay-out and the follow-ups."""
-    try:
-        application = services.participant_for(current_user, application_id)
-    except services.NotFound:
-        abort(404)
+    application = services.participant_for(current_user, application_id)
     referral = services.current_referral(application.id)
     follow_ups = services.follow_ups_of(application.id)
     trained_until = services.trained_until([application.cohort_id]).get(application.cohort_id)
+    certified = services.certified_on([application.id]).get(application.id)
     day = today()
     cap = services.cap_on(day)
     forms.setdefault("referral_form", ReferralForm(data={"referred_on": day}))
@@ -58,8 +56,8 @@ def _participant_page(application_id: int, status: int = 200, error=None, **form
                 "jobs_created": row.jobs_created} if row else None)
     return render_page("loans/participant.html", application=application, referral=referral,
                        follow_ups=follow_ups, trained_until=trained_until, cap=cap,
-                       due_on={m: rules.months_later(trained_until, m) for m in rules.FOLLOW_UP_MONTHS}
-                       if trained_until else {},
+                       due_on={m: rules.months_later(certified, m) for m in rules.FOLLOW_UP_MONTHS}
+                       if certified else {}, today=day,
                        rate=rules.LOAN_RATE_PERCENT, labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS,
                        lender_name=services.lender_name, Status=Status, error=error, status=status, **forms)
 
@@ -90,8 +88,6 @@ def _submit(application_id: int, form, form_name: str, change, done_message, anc
         return _participant_page(application_id, status=422, **{form_name: form})
     try:
         change(form)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _refused(application_id, refused, form_name, form)
     return _done(application_id, done_message, anchor)

@@ -7,11 +7,8 @@ says why in the user's language, and changes nothing.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -21,25 +18,27 @@ from .. import audit, rules
 from ..access import applications_for
 from ..database import begin_write
 from ..extensions import db
+from ..lifecycle import DEFENDED_OR_LATER, TRAINED, move_to, sorted_statuses
 from ..i18n import long_date, tenge
 from ..models import (
     Application,
     BusinessFollowUp,
+    Certificate,
     LoanOutcome,
     LoanReferral,
+    Lender as LenderRow,
     MciRate,
     Status,
     TrainingDay,
     User,
 )
+from ..reference import kept
 from ..refusals import NotFound, Refused
 
-LENDERS_FILE = Path(__file__).resolve().parent.parent / "data" / "lenders.json"
-
 # Who appears on the financing pages: defended plans and everything that follows them.
-FINANCING = (Status.DEFENDED, Status.REFERRED_FOR_FINANCING, Status.LOAN_APPROVED, Status.LOAN_DECLINED)
+FINANCING = tuple(sorted_statuses(DEFENDED_OR_LATER))
 # Whose business is checked 6 and 12 months on: everyone who finished the training.
-AFTER_TRAINING = (Status.TRAINING_COMPLETED, Status.NOT_DEFENDED) + FINANCING
+AFTER_TRAINING = tuple(sorted_statuses(TRAINED))
 
 OUTCOME_LABELS = {
     LoanOutcome.PENDING: _l("Waiting for the lender's answer"),
@@ -49,7 +48,8 @@ OUTCOME_LABELS = {
 }
 
 NOT_DEFENDED = _l("Only a participant whose business plan was defended can be referred for a loan.")
-NO_MCI = _l("The MCI for %(date)s is not known: choose a later date or ask the administrator to add it.")
+NO_MCI = _l("The MCI of %(year)s has not been entered yet, so no loan can be referred or approved with a date in "
+            "%(year)s. Ask the national administrator to add it.")
 OVER_CAP = _l("The amount may not exceed 8,000 MCI of the referral's year: %(cap)s. Enter a smaller amount.")
 TERM = _l("The term is from %(min)s to %(max)s months.", min=rules.MIN_LOAN_TERM_MONTHS,
           max=rules.MAX_LOAN_TERM_MONTHS)
@@ -60,26 +60,36 @@ ISSUED_ALREADY = _l("The loan has already been recorded as paid out.")
 OVER_APPROVED = _l("More than the approved amount (%(amount)s) cannot be paid out.")
 BEFORE_REFERRAL = _l("This date is before the referral (%(date)s).")
 NOT_TRAINED = _l("The business is followed up only after the training is completed.")
+NO_CERTIFICATE = _l("The business is followed up after the certificate is issued; this participant has none yet.")
+NOT_DUE_YET = _l("This follow-up is not due yet: it can be recorded from %(date)s.")
 FOLLOW_UP_EARLY = _l("Opening date is needed when the business was opened.")
 
 
-# ---- Lenders (data, not code: bastau/data/lenders.json) ----
+# ---- Lenders (data kept by the national administrators: the Lender table) ----
 
 @dataclass(frozen=True)
 class Lender:
     code: str
     name_kk: str
     name_ru: str
+    active: bool = True
 
     @property
     def name(self) -> str:
         return self.name_ru if str(get_locale()) == "ru" else self.name_kk
 
 
-@cache
 def lenders() -> dict[str, Lender]:
-    with open(LENDERS_FILE, encoding="utf-8") as handle:
-        return {row["code"]: Lender(**row) for row in json.load(handle)}
+    """Every lender by code, active or not (old referrals keep their lender's name), in the administrators' order;
+    read once per request, since a list page names the lender of each row."""
+    return kept("lenders", lambda: {row.code: Lender(row.code, row.name_kk, row.name_ru, row.active)
+                                    for row in db.session.scalars(sa.select(LenderRow)
+                                                                  .order_by(LenderRow.position, LenderRow.code))})
+
+
+def active_lenders() -> dict[str, Lender]:
+    """The lenders offered for a new referral."""
+    return {code: lender for code, lender in lenders().items() if lender.active}
 
 
 def lender_name(code: str) -> str:
@@ -108,6 +118,15 @@ def current_referral(application_id: int) -> LoanReferral | None:
 def follow_ups_of(application_id: int) -> dict[int, BusinessFollowUp]:
     rows = db.session.scalars(sa.select(BusinessFollowUp).where(BusinessFollowUp.application_id == application_id))
     return {row.months_after: row for row in rows}
+
+
+def certified_on(application_ids) -> dict[int, date]:
+    """The certificate's date of each participant: the follow-ups count their months from it."""
+    ids = [i for i in set(application_ids) if i]
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Certificate.application_id, Certificate.issued_on)
+                                   .where(Certificate.application_id.in_(ids))).all())
 
 
 def trained_until(cohort_ids) -> dict[int, date]:
@@ -161,8 +180,8 @@ def _rows(people, on: date) -> list[Row]:
             sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)
             .where(BusinessFollowUp.application_id.in_(ids))):
         done.setdefault(application_id, set()).add(months)
-    ends = trained_until(p.cohort_id for p in people)
-    return [Row(p, referrals.get(p.id), rules.follow_ups_due(ends.get(p.cohort_id), done.get(p.id, ()), on))
+    certified = certified_on(ids)
+    return [Row(p, referrals.get(p.id), rules.follow_ups_due(certified.get(p.id), done.get(p.id, ()), on))
             for p in people]
 
 
@@ -176,23 +195,23 @@ def refer(user: User, application_id: int, *, institution: str, amount: int, ter
         application = participant_for(user, application_id, lock=True)
         if application.status != Status.DEFENDED:
             raise Refused(NOT_DEFENDED)
-        if institution not in lenders():
+        if institution not in active_lenders():
             raise Refused(_l("Choose a lender from the list."), "institution")
         if referred_on > today:
             raise Refused(FUTURE, "referred_on")
         if not rules.loan_term_allowed(term_months):
             raise Refused(TERM, "term_months")
         cap = cap_on(referred_on)
-        if cap is None:
-            raise Refused(str(NO_MCI) % {"date": long_date(referred_on)}, "referred_on")
+        if cap is None:  # never another year's MCI: the cap would silently be wrong
+            raise Refused(str(NO_MCI) % {"year": referred_on.year}, "referred_on")
         if not rules.loan_amount_allowed(amount, MciRate.on(referred_on).amount):
             raise Refused(str(OVER_CAP) % {"cap": tenge(cap)}, "amount")
         referral = LoanReferral(application_id=application.id, institution=institution, amount_requested=amount,
                                 term_months=term_months, rate_percent=rules.LOAN_RATE_PERCENT,
                                 referred_on=referred_on, referred_by_id=user.id)
         db.session.add(referral)
-        audit.move(application, Status.REFERRED_FOR_FINANCING, user, "referred_for_financing",
-                   note=f"{institution}; {amount} KZT; {term_months} months; {rules.LOAN_RATE_PERCENT}%")
+        move_to(application, Status.REFERRED_FOR_FINANCING, by=user,
+                note=f"{institution}; {amount} KZT; {term_months} months; {rules.LOAN_RATE_PERCENT}%")
         db.session.commit()
         return referral
     except BaseException:
@@ -215,10 +234,12 @@ def approve(user: User, application_id: int, *, amount: int) -> LoanReferral:
     try:
         application, referral = _pending(user, application_id)
         cap = cap_on(referral.referred_on)
-        if cap is None or not rules.loan_amount_allowed(amount, MciRate.on(referral.referred_on).amount):
-            raise Refused(str(OVER_CAP) % {"cap": tenge(cap or 0)}, "amount")
+        if cap is None:
+            raise Refused(str(NO_MCI) % {"year": referral.referred_on.year}, "amount")
+        if not rules.loan_amount_allowed(amount, MciRate.on(referral.referred_on).amount):
+            raise Refused(str(OVER_CAP) % {"cap": tenge(cap)}, "amount")
         referral.outcome, referral.approved_amount = LoanOutcome.APPROVED, amount
-        audit.move(application, Status.LOAN_APPROVED, user, "loan_approved", note=f"{amount} KZT")
+        move_to(application, Status.LOAN_APPROVED, by=user, note=f"{amount} KZT")
         db.session.commit()
         return referral
     except BaseException:
@@ -232,7 +253,7 @@ def decline(user: User, application_id: int, *, reason: str) -> LoanReferral:
     try:
         application, referral = _pending(user, application_id)
         referral.outcome, referral.decline_reason = LoanOutcome.DECLINED, reason
-        audit.move(application, Status.LOAN_DECLINED, user, "loan_declined", note=reason)
+        move_to(application, Status.LOAN_DECLINED, by=user, note=reason)
         db.session.commit()
         return referral
     except BaseException:
@@ -275,6 +296,11 @@ def record_follow_up(user: User, application_id: int, months: int, *, business_o
     begin_write()
     try:
         application = participant_for(user, application_id, lock=True)
+        certified = certified_on([application.id]).get(application.id)
+        if certified is None:
+            raise Refused(NO_CERTIFICATE)
+        if not rules.follow_up_is_due(certified, months, today):
+            raise Refused(str(NOT_DUE_YET) % {"date": long_date(rules.months_later(certified, months))})
         if business_opened and opened_on is None:
             raise Refused(FOLLOW_UP_EARLY, "opened_on")
         if opened_on and opened_on > today:

@@ -17,13 +17,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..extensions import db
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role
-from ..web import render_page, role_required
+from ..web import OPENED, render_page, role_required
 from . import services
 from .forms import SECTOR_LABELS, PlanForm
 from .storage import plan_storage
 
 bp = Blueprint("plans", __name__)
-OPENED = "status_application_id"  # set by status.lookup
 TRAINER = (Role.TRAINER,)
 READERS = services.READERS
 # A whole request may be the file plus the form's few fields; anything larger is refused before it is read.
@@ -92,8 +91,6 @@ def _receive(form: PlanForm, scope, application: Application, actor):
                                plan_storage())
     except services.Refused as refused:
         form.plan.errors = [*form.plan.errors, refused.message]
-    except services.NotFound:
-        abort(404)
     return None
 
 

@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit
 from ..access import applications_for
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
+from ..lifecycle import PLAN_STEPS
 from ..models import Application, BusinessPlan, Cohort, Role, Sector, Status, User
 from ..refusals import NotFound, Refused
 from ..trainer.services import cohorts_for
@@ -32,7 +33,7 @@ ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 UPLOADED = "plan_uploaded"
 
 # In training or after it, and not expelled: these participants write (and rewrite) a business plan.
-PARTICIPANT_STATUSES = (Status.IN_TRAINING, Status.TRAINING_COMPLETED, Status.DEFENDED, Status.NOT_DEFENDED)
+PARTICIPANT_STATUSES = PLAN_STEPS
 READERS = (Role.TRAINER, Role.CHAMBER_STAFF, Role.COMMISSION)
 
 NO_FILE = _l("Choose the file of your business plan.")
@@ -247,25 +248,23 @@ def upload(scope: sa.Select, application_id: int, actor: User | None, filename: 
     finally:
         received.data.close()
     try:
-        begin_write()
-        application = db.session.scalar(scope.where(Application.id == application_id)
-                                        .with_for_update(of=Application))
-        if application is None:
-            raise NotFound(application_id)
-        if not can_upload(application):
-            raise Refused(CLOSED)
-        version = (db.session.scalar(sa.select(sa.func.max(BusinessPlan.version))
-                                     .where(BusinessPlan.application_id == application.id)) or 0) + 1
-        plan = BusinessPlan(application_id=application.id, version=version, stored_name=stored_name,
-                            original_name=clean_name(filename, received.kind),
-                            content_type=received.kind.content_type, size=received.size, sha256=received.sha256,
-                            sector=summary.sector, village=summary.village, amount_needed=summary.amount_needed,
-                            jobs_planned=summary.jobs_planned, uploaded_by_id=actor.id if actor else None)
-        db.session.add(plan)
-        audit.record(UPLOADED, actor, application, note=f"v{version}")
-        db.session.commit()
+        with writing():
+            application = db.session.scalar(scope.where(Application.id == application_id)
+                                            .with_for_update(of=Application))
+            if application is None:
+                raise NotFound(application_id)
+            if not can_upload(application):
+                raise Refused(CLOSED)
+            version = (db.session.scalar(sa.select(sa.func.max(BusinessPlan.version))
+                                         .where(BusinessPlan.application_id == application.id)) or 0) + 1
+            plan = BusinessPlan(application_id=application.id, version=version, stored_name=stored_name,
+                                original_name=clean_name(filename, received.kind),
+                                content_type=received.kind.content_type, size=received.size, sha256=received.sha256,
+                                sector=summary.sector, village=summary.village, amount_needed=summary.amount_needed,
+                                jobs_planned=summary.jobs_planned, uploaded_by_id=actor.id if actor else None)
+            db.session.add(plan)
+            audit.record(UPLOADED, actor, application, note=f"v{version}")
     except BaseException:
-        db.session.rollback()
         storage.delete(stored_name)
         raise
     return plan

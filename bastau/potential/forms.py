@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, IntegerField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import (
     DataRequired,
@@ -13,34 +13,17 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import TextInput
 
 from .. import rules
-from ..apply.forms import well_formed_iin
+from ..forms import FILL_IN, WholeNumberField, well_formed_iin
 from .services import OptionText
 
 OPTION_ROWS = rules.MAX_TEST_OPTIONS
-FILL_IN = _l("Fill in this field.")
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class WholeNumberField(IntegerField):
-    """A whole number typed in a plain text box (no spinner), refused in the page's language."""
-    widget = TextInput()
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            self.data = None
-            return
-        if not (text.isascii() and text.isdigit()) or len(text) > 6:
-            self.data = None
-            raise ValueError(_l("Enter a whole number."))
-        self.data = int(text)
 
 
 class FixedRows(FieldList):

@@ -94,8 +94,6 @@ def _save(form: QuestionForm, question: TestQuestion | None):
     try:
         services.save_question(question_id, form.text_kk.data, form.text_ru.data, form.position.data,
                                form.rows, current_user)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         question = db.session.get(TestQuestion, question_id) if question_id else None
         return render_page("potential/question.html", form=form, question=question, error=refused.message,
@@ -110,10 +108,7 @@ def question_active(question_id: int):
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
         abort(400)
-    try:
-        services.set_question_active(question_id, wanted == "1", current_user)
-    except services.NotFound:
-        abort(404)
+    services.set_question_active(question_id, wanted == "1", current_user)
     return redirect(url_for(".questions"))
 
 
@@ -205,8 +200,6 @@ def start_terminal(application_id: int):
     _application(application_id)
     try:
         sitting, code = services.start_terminal_sitting(application_id, current_user)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _chamber_page(application_id, error=refused.message, status=409)
     return _chamber_page(application_id, code=f"{code[:3]} {code[3:]}", code_expires=_when(sitting.expires_at))
@@ -221,8 +214,6 @@ def paper_score(application_id: int):
         return _chamber_page(application_id, paper_form=form, status=422)
     try:
         services.record_paper_score(application_id, current_user, form.score.data)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _chamber_page(application_id, paper_form=form, error=refused.message, status=409)
     return redirect(url_for(".application_test", application_id=application_id, _anchor="results"))

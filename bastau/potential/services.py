@@ -1,6 +1,6 @@
 """The entrepreneurial-potential test: the question bank, the pass mark, and recording results.
 
-Every writing service starts with begin_write() (SQLite serializes writers), applies the rules from
+Every writing service runs in one `with writing():` block (SQLite serializes writers), applies the rules from
 bastau.rules, writes its audit entry and commits once. A refused change raises Refused and changes nothing.
 """
 from __future__ import annotations
@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, rules
 from ..access import applications_for
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
-from ..lifecycle import can_move
+from ..lifecycle import can_move, move_to
 from ..models import (
     Application,
     ProgrammeYear,
@@ -95,78 +95,70 @@ def save_question(question_id: int | None, text_kk: str, text_ru: str, position:
     Options keep their ids when changed in place, so earlier answers still point at the same option;
     an option already chosen by an applicant cannot be removed.
     """
-    begin_write()
-    if question_id is None:
-        question = TestQuestion(text_kk=text_kk, text_ru=text_ru, active=True, options=[])
-        top = db.session.scalar(sa.select(sa.func.max(TestQuestion.position)))
-        question.position = position if position is not None else (top or 0) + 1
-        db.session.add(question)
-        existing: list[TestOption] = []
-    else:
-        question = db.session.scalar(sa.select(TestQuestion).where(TestQuestion.id == question_id)
-                                     .options(selectinload(TestQuestion.options)))
-        if question is None:
-            db.session.rollback()
-            raise NotFound
-        question.text_kk, question.text_ru = text_kk, text_ru
-        if position is not None:
-            question.position = position
-        existing = list(question.options)
-    filled = [row for row in rows if row is not None]
-    if not rules.question_is_complete(row.points for row in filled):
-        db.session.rollback()
-        raise Refused(_l("A question needs at least two answers, and at least one of them must give points."))
-    removed = [option for n, option in enumerate(existing) if n >= len(rows) or rows[n] is None]
-    if removed and question_id is not None and question_in_use(question_id):
-        db.session.rollback()
-        raise Refused(_l("Applicants have already chosen among these answers, so none of them can be removed. "
-                         "Deactivate the question and write a new one instead."))
-    for option in removed:
-        question.options.remove(option)
-    for n, row in enumerate(rows):
-        if row is None:
-            continue
-        option = existing[n] if n < len(existing) else None
-        if option is None:
-            option = TestOption()
-            question.options.append(option)
-        option.position, option.text_kk, option.text_ru, option.points = n + 1, row.text_kk, row.text_ru, row.points
-    db.session.flush()
-    audit.record("test_question_saved", actor, note=f"question {question.id}")
-    db.session.commit()
+    with writing():
+        if question_id is None:
+            question = TestQuestion(text_kk=text_kk, text_ru=text_ru, active=True, options=[])
+            top = db.session.scalar(sa.select(sa.func.max(TestQuestion.position)))
+            question.position = position if position is not None else (top or 0) + 1
+            db.session.add(question)
+            existing: list[TestOption] = []
+        else:
+            question = db.session.scalar(sa.select(TestQuestion).where(TestQuestion.id == question_id)
+                                         .options(selectinload(TestQuestion.options)))
+            if question is None:
+                raise NotFound
+            question.text_kk, question.text_ru = text_kk, text_ru
+            if position is not None:
+                question.position = position
+            existing = list(question.options)
+        filled = [row for row in rows if row is not None]
+        if not rules.question_is_complete(row.points for row in filled):
+            raise Refused(_l("A question needs at least two answers, and at least one of them must give points."))
+        removed = [option for n, option in enumerate(existing) if n >= len(rows) or rows[n] is None]
+        if removed and question_id is not None and question_in_use(question_id):
+            raise Refused(_l("Applicants have already chosen among these answers, so none of them can be removed. "
+                             "Deactivate the question and write a new one instead."))
+        for option in removed:
+            question.options.remove(option)
+        for n, row in enumerate(rows):
+            if row is None:
+                continue
+            option = existing[n] if n < len(existing) else None
+            if option is None:
+                option = TestOption()
+                question.options.append(option)
+            option.position, option.text_kk, option.text_ru, option.points = n + 1, row.text_kk, row.text_ru, row.points
+        db.session.flush()
+        audit.record("test_question_saved", actor, note=f"question {question.id}")
     return question
 
 
 def set_question_active(question_id: int, active: bool, actor: User) -> TestQuestion:
     """Questions are never deleted (answers refer to them): they are taken out of the test and back."""
-    begin_write()
-    question = db.session.get(TestQuestion, question_id)
-    if question is None:
-        db.session.rollback()
-        raise NotFound
-    if question.active != active:
-        question.active = active
-        audit.record("test_question_activated" if active else "test_question_deactivated", actor,
-                     note=f"question {question.id}")
-    db.session.commit()
+    with writing():
+        question = db.session.get(TestQuestion, question_id)
+        if question is None:
+            raise NotFound
+        if question.active != active:
+            question.active = active
+            audit.record("test_question_activated" if active else "test_question_deactivated", actor,
+                         note=f"question {question.id}")
     return question
 
 
 def set_pass_mark(year: int, pass_mark: int, actor: User) -> ProgrammeYear:
     """The year's pass mark, from 0 to the maximum score of the bank as it is now."""
-    begin_write()
-    maximum = max_score()
-    if not rules.pass_mark_is_valid(pass_mark, maximum):
-        db.session.rollback()
-        raise Refused(_l("The pass mark must be from 0 to %(max)s.", max=maximum))
-    row = db.session.get(ProgrammeYear, year)
-    before = row.pass_mark if row else rules.default_pass_mark(maximum)
-    if row is None:
-        row = ProgrammeYear(year=year, pass_mark=pass_mark)
-        db.session.add(row)
-    row.pass_mark = pass_mark
-    audit.record("pass_mark_set", actor, note=f"{year}: {before} -> {pass_mark}/{maximum}")
-    db.session.commit()
+    with writing():
+        maximum = max_score()
+        if not rules.pass_mark_is_valid(pass_mark, maximum):
+            raise Refused(_l("The pass mark must be from 0 to %(max)s.", max=maximum))
+        row = db.session.get(ProgrammeYear, year)
+        before = row.pass_mark if row else rules.default_pass_mark(maximum)
+        if row is None:
+            row = ProgrammeYear(year=year, pass_mark=pass_mark)
+            db.session.add(row)
+        row.pass_mark = pass_mark
+        audit.record("pass_mark_set", actor, note=f"{year}: {before} -> {pass_mark}/{maximum}")
     return row
 
 
@@ -185,14 +177,12 @@ def _application_for_update(application_id: int, user: User) -> Application:
     application = db.session.scalar(applications_for(user).where(Application.id == application_id)
                                     .with_for_update())
     if application is None:
-        db.session.rollback()
         raise NotFound
     return application
 
 
 def _refuse_unless_waiting(application: Application) -> None:
     if not can_move(application.status, Status.TEST_PASSED):
-        db.session.rollback()
         raise Refused(NOT_APPROVED)
 
 
@@ -207,24 +197,22 @@ def start_terminal_sitting(application_id: int, user: User) -> tuple[TestSitting
 
     A new sitting cancels an unfinished earlier one, so that only the latest code works.
     """
-    begin_write()
-    application = _application_for_update(application_id, user)
-    _refuse_unless_waiting(application)
-    if max_score() == 0:
-        db.session.rollback()
-        raise Refused(NO_QUESTIONS)
-    now = utcnow()
-    _cancel_open_sittings(application.id, now)
-    while True:  # a person's earlier code may repeat once in a million times: draw again
-        code = f"{secrets.randbelow(10 ** rules.TEST_CODE_DIGITS):0{rules.TEST_CODE_DIGITS}d}"
-        hashed = code_hash(application.iin, code)
-        if db.session.scalar(sa.select(TestSitting.id).where(TestSitting.code_hash == hashed)) is None:
-            break
-    sitting = TestSitting(application=application, method=TestMethod.TERMINAL, code_hash=hashed,
-                          opened_by_id=user.id, opened_at=now, expires_at=now + CODE_VALID_FOR)
-    db.session.add(sitting)
-    audit.record("test_sitting_opened", user, application, note=TestMethod.TERMINAL.value)
-    db.session.commit()
+    with writing():
+        application = _application_for_update(application_id, user)
+        _refuse_unless_waiting(application)
+        if max_score() == 0:
+            raise Refused(NO_QUESTIONS)
+        now = utcnow()
+        _cancel_open_sittings(application.id, now)
+        while True:  # a person's earlier code may repeat once in a million times: draw again
+            code = f"{secrets.randbelow(10 ** rules.TEST_CODE_DIGITS):0{rules.TEST_CODE_DIGITS}d}"
+            hashed = code_hash(application.iin, code)
+            if db.session.scalar(sa.select(TestSitting.id).where(TestSitting.code_hash == hashed)) is None:
+                break
+        sitting = TestSitting(application=application, method=TestMethod.TERMINAL, code_hash=hashed,
+                              opened_by_id=user.id, opened_at=now, expires_at=now + CODE_VALID_FOR)
+        db.session.add(sitting)
+        audit.record("test_sitting_opened", user, application, note=TestMethod.TERMINAL.value)
     return sitting, code
 
 
@@ -234,28 +222,25 @@ def _record_result(application: Application, sitting: TestSitting, score: int, m
     sitting.finished_at = now
     sitting.score, sitting.max_score, sitting.pass_mark = score, maximum, pass_mark
     sitting.passed = rules.test_passed(score, pass_mark)
-    audit.move(application, Status.TEST_PASSED if sitting.passed else Status.TEST_FAILED, actor, TEST_RESULT,
-               note=f"{score}/{maximum}")
+    move_to(application, Status.TEST_PASSED if sitting.passed else Status.TEST_FAILED, by=actor,
+            note=f"{score}/{maximum}")
 
 
 def record_paper_score(application_id: int, user: User, score: int) -> TestSitting:
     """A paper test, scored by hand: recorded at once, like a terminal result."""
-    begin_write()
-    application = _application_for_update(application_id, user)
-    _refuse_unless_waiting(application)
-    maximum = max_score()
-    if maximum == 0:
-        db.session.rollback()
-        raise Refused(NO_QUESTIONS)
-    if not 0 <= score <= maximum:
-        db.session.rollback()
-        raise Refused(_l("The score must be a whole number from 0 to %(max)s.", max=maximum))
-    now = utcnow()
-    _cancel_open_sittings(application.id, now)
-    sitting = TestSitting(application=application, method=TestMethod.PAPER, opened_by_id=user.id, opened_at=now)
-    db.session.add(sitting)
-    _record_result(application, sitting, score, maximum, user, now)
-    db.session.commit()
+    with writing():
+        application = _application_for_update(application_id, user)
+        _refuse_unless_waiting(application)
+        maximum = max_score()
+        if maximum == 0:
+            raise Refused(NO_QUESTIONS)
+        if not 0 <= score <= maximum:
+            raise Refused(_l("The score must be a whole number from 0 to %(max)s.", max=maximum))
+        now = utcnow()
+        _cancel_open_sittings(application.id, now)
+        sitting = TestSitting(application=application, method=TestMethod.PAPER, opened_by_id=user.id, opened_at=now)
+        db.session.add(sitting)
+        _record_result(application, sitting, score, maximum, user, now)
     return sitting
 
 
@@ -297,32 +282,27 @@ def finish_terminal_sitting(sitting_id: int, answers: dict[int, int]) -> TestSit
     The code is used up with it. The result is recorded in the name of the staff member who opened
     (and supervised) the sitting.
     """
-    begin_write()
-    sitting = db.session.scalar(sa.select(TestSitting).where(TestSitting.id == sitting_id).with_for_update())
-    if sitting is None:
-        db.session.rollback()
-        raise NotFound
-    now = utcnow()
-    if sitting.finished_at is not None:
-        db.session.rollback()
-        raise Refused(ALREADY_USED)
-    if sitting.expires_at is None or sitting.expires_at <= now:
-        db.session.rollback()
-        raise Refused(EXPIRED)
-    application = db.session.scalar(sa.select(Application).where(Application.id == sitting.application_id)
-                                    .with_for_update())
-    _refuse_unless_waiting(application)
-    questions = active_questions()
-    missing = unanswered(questions, answers)
-    if missing:
-        db.session.rollback()
-        raise Unanswered(missing)
-    points = {o.id: o.points for q in questions for o in q.options}
-    chosen = {q.id: answers[q.id] for q in questions}
-    sitting.answers = json.dumps({str(qid): oid for qid, oid in chosen.items()})
-    _record_result(application, sitting, rules.test_score(points[oid] for oid in chosen.values()),
-                   max_score(questions), sitting.opened_by, now)
-    db.session.commit()
+    with writing():
+        sitting = db.session.scalar(sa.select(TestSitting).where(TestSitting.id == sitting_id).with_for_update())
+        if sitting is None:
+            raise NotFound
+        now = utcnow()
+        if sitting.finished_at is not None:
+            raise Refused(ALREADY_USED)
+        if sitting.expires_at is None or sitting.expires_at <= now:
+            raise Refused(EXPIRED)
+        application = db.session.scalar(sa.select(Application).where(Application.id == sitting.application_id)
+                                        .with_for_update())
+        _refuse_unless_waiting(application)
+        questions = active_questions()
+        missing = unanswered(questions, answers)
+        if missing:
+            raise Unanswered(missing)
+        points = {o.id: o.points for q in questions for o in q.options}
+        chosen = {q.id: answers[q.id] for q in questions}
+        sitting.answers = json.dumps({str(qid): oid for qid, oid in chosen.items()})
+        _record_result(application, sitting, rules.test_score(points[oid] for oid in chosen.values()),
+                       max_score(questions), sitting.opened_by, now)
     return sitting
 
 

@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import rules
+from .. import notices, rules, withdrawal
 from ..access import applications_for
 from ..apply.services import earlier_applications
 from ..centre.forms import RejectForm
 from ..clock import kz_midnight_utc, today
 from ..extensions import db, limiter, login_manager
+from ..lifecycle import WITHDRAWERS
 from ..labels import ACTION_LABELS, ALL_REASON_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role, Status, User
+from ..refusals import Refused
 from ..urls import safe_next
 from ..web import render_page, role_required
 
@@ -91,7 +93,8 @@ def home():
         return redirect(url_for("trainer.cohorts"))
     if current_user.role != Role.OPERATOR:
         return render_page("staff/home.html", applications=[], roles=ROLE_LABELS,
-                           waiting=_waiting_counts(current_user))
+                           waiting=_waiting_counts(current_user), notices=notices.for_desk(current_user),
+                           notice_text=notices.text, notice_link=notices.link)
     entered = db.session.scalars(
         applications_for(current_user).where(Application.entered_by_id == current_user.id,
                                              Application.created_at >= kz_midnight_utc(today()))
@@ -114,6 +117,32 @@ def application(application_id: int):
     found = db.session.scalar(applications_for(current_user).where(Application.id == application_id))
     if found is None:
         abort(404)
+    return _application_page(found, withdraw_form=withdrawal.StaffWithdrawForm(formdata=None))
+
+
+def _application_page(found: Application, status: int = 200, **context):
     return render_page("staff/application.html", application=found, earlier=earlier_applications(found),
-                       labels=STATUS_LABELS, roles=ROLE_LABELS, actions=ACTION_LABELS, reasons=ALL_REASON_LABELS,
-                       reject=RejectForm(), Status=Status)
+                       labels=STATUS_LABELS, roles=ROLE_LABELS, actions=ACTION_LABELS,
+                       reasons={**ALL_REASON_LABELS, **withdrawal.REASON_LABELS}, reject=RejectForm(), Status=Status,
+                       may_withdraw=current_user.role.value in WITHDRAWERS and withdrawal.can_withdraw(found),
+                       status=status, **context)
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@role_required(Role.OPERATOR, Role.CENTRE_OFFICER, Role.CHAMBER_STAFF)
+def withdraw(application_id: int):
+    """Record a withdrawal the person asked for, with the reason they gave."""
+    found = db.session.scalar(applications_for(current_user).where(Application.id == application_id))
+    if found is None:
+        abort(404)
+    form = withdrawal.StaffWithdrawForm()
+    if not form.validate_on_submit():
+        return _application_page(found, status=422, withdraw_form=form)
+    try:
+        withdrawal.withdraw(found.id, by=current_user, reason=form.reason.data, note=form.note.data)
+    except Refused as refused:
+        db.session.rollback()
+        found = db.session.get(Application, application_id)
+        return _application_page(found, status=409, withdraw_form=form, withdraw_error=refused.message)
+    flash(_l("The withdrawal is recorded."))
+    return redirect(url_for(".application", application_id=application_id))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -78,8 +78,11 @@ def view():
     if application is None:
         return redirect(url_for(".lookup"))
     history = [entry for entry in application.history if entry.to_status is not None]
+    from ..withdrawal import REASON_LABELS, can_withdraw
     return render_page("status/view.html", application=application, history=history,
                        labels=STATUS_LABELS, next_step=NEXT_STEPS.get(application.status),
+                       can_withdraw=can_withdraw(application),
+                       withdrawal_reasons=REASON_LABELS,
                        reasons={**NOT_TARGET_GROUP_REASON_LABELS, **EXPULSION_REASON_LABELS})
 
 
@@ -132,3 +135,36 @@ CERTIFICATE_KIND_LABELS = {
     "completion": _l("Certificate of completion"),
     "participation": _l("Certificate of participation"),
 }
+
+
+# ---- Withdrawal: the person leaves the programme (a confirm step first; works without JavaScript) ----
+
+@bp.route("/withdraw", methods=["GET", "POST"])
+def withdraw():
+    from .. import withdrawal
+    from ..lifecycle import APPLICANT
+    from ..refusals import Refused
+
+    application_id = session.get(OPENED)
+    application = db.session.get(Application, application_id) if isinstance(application_id, int) else None
+    if application is None:
+        return redirect(url_for(".lookup"))
+    form = withdrawal.WithdrawForm()
+    error = None
+    if not withdrawal.can_withdraw(application):
+        error = _l("This application can no longer be withdrawn: the training is completed or the application is "
+                   "closed.")
+    elif form.validate_on_submit():
+        try:
+            withdrawal.withdraw(application.id, by=APPLICANT, reason=form.reason.data, note=form.note.data)
+        except Refused as refused:
+            error = refused.message
+        else:
+            flash(_l("Your application is withdrawn. You may apply again whenever you wish."))
+            return redirect(url_for(".view"))
+    return render_page("status/withdraw.html", application=application, form=form, error=error,
+                       labels=STATUS_LABELS, status=422 if (form.errors or error) and request.method == "POST"
+                       else 200)
+
+
+withdraw.on_csrf_error = lambda: redirect(url_for(".withdraw"))

@@ -1,7 +1,6 @@
-"""The trainer's phone: today's session, attendance in a few taps; the absence rule; the commission's decisions.
+"""The trainer's phone: today's session, attendance in a few taps, and who the absence rule flags.
 
-Trainers see their own cohorts of their own district; chamber staff and commission members see the
-participants of their district whom the absence rule flags; commission members record the decision.
+Trainers see their own cohorts of their own district (the commission's decisions are in bastau/commission/).
 Every page works with JavaScript off and at 320 px.
 """
 from __future__ import annotations
@@ -16,27 +15,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import rules
-from ..access import applications_for
 from ..calendar import module_title
 from ..clock import today
 from ..database import alphabetically
 from ..extensions import db
-from ..labels import (
-    ABSENCE_REASON_LABELS,
-    EXPULSION_REASON_LABELS,
-    KEEP_REASON_LABELS,
-    MARK_LABELS,
-    STATUS_LABELS,
-)
+from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS
 from ..models import Application, Attendance, Cohort, Role, Status, TrainingDay
 from ..web import render_page, role_required
 from . import services
-from .forms import DayForm, DecisionForm, read_register, saved_rows
+from .forms import DayForm, read_register, saved_rows
 
 bp = Blueprint("trainer", __name__)
 TRAINER = (Role.TRAINER,)
-FLAG_READERS = (Role.CHAMBER_STAFF, Role.COMMISSION)
-COMMISSION = (Role.COMMISSION,)
 
 
 # ---- The trainer ----
@@ -80,7 +70,6 @@ def _participants(cohort_ids: list[int]) -> list[Application]:
 @role_required(*TRAINER)
 def cohorts():
     """My cohorts, the one with a session today on top (with a big button to its register)."""
-    services.advance_cohorts_of(current_user)
     mine = db.session.scalars(services.cohorts_for(current_user).options(sa.orm.selectinload(Cohort.days))
                               .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
     people = _participants([c.id for c in mine])
@@ -102,7 +91,6 @@ def cohorts():
 @role_required(*TRAINER)
 def cohort(cohort_id: int):
     """A cohort's schedule (delivered or not) and each participant's attendance so far, with the flag."""
-    services.advance_cohorts_of(current_user)
     found = _cohort_or_404(cohort_id)
     people = _participants([found.id])
     counts = services.tallies([p.id for p in people])
@@ -118,8 +106,6 @@ def cohort(cohort_id: int):
 @role_required(*TRAINER)
 def attendance(day_id: int):
     """One day's register: everyone present unless marked otherwise; one Save for the whole group."""
-    if request.method == "GET":
-        services.advance_cohorts_of(current_user)
     day = _day_or_404(day_id)
     register = services.register_of(day)
     form = DayForm(data={"delivered": day.delivered_at is not None})
@@ -133,8 +119,6 @@ def attendance(day_id: int):
         return _register_page(day, form, rows, status=422)
     try:
         services.save_attendance(current_user, day.id, choices, form.delivered.data)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _register_page(_day_or_404(day_id), form, rows, error=refused.message, status=422)
     flash(_("Attendance for %(date)s is saved.", date=format_date(day.date, "dd.MM.yyyy")))
@@ -161,49 +145,3 @@ def _attendance_csrf_error():
 
 
 attendance.on_csrf_error = _attendance_csrf_error
-
-
-# ---- Chamber staff and the commission: participants flagged by the absence rule ----
-
-@bp.get("/attendance/flagged")
-@role_required(*FLAG_READERS)
-def flagged():
-    """Participants of the district with more than 3 unexcused days since the commission last kept them."""
-    services.advance_cohorts_of(current_user)
-    return render_page("trainer/flagged.html", flagged=services.flagged_for(current_user),
-                       max_days=rules.MAX_UNEXCUSED_DAYS)
-
-
-@bp.route("/commission/participants/<int:application_id>", methods=["GET", "POST"])
-@role_required(*COMMISSION)
-def review(application_id: int):
-    """A participant's attendance and the commission's decision: expel, or keep in training."""
-    if request.method == "GET":
-        services.advance_cohorts_of(current_user)
-    application = db.session.scalar(applications_for(current_user).where(Application.id == application_id))
-    if application is None:
-        abort(404)
-    form = DecisionForm()
-    error, status = None, 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                decision = services.decide_expulsion(current_user, application.id, form.expel, form.reason,
-                                                     form.note.data, form.decided_on.data)
-            except services.NotFound:
-                abort(404)
-            except services.Refused as refused:
-                error, status = refused.message, 409
-                application = db.session.get(Application, application_id)
-            else:
-                flash(_("The participant was expelled from the training.") if decision.expel
-                      else _("The participant stays in training."))
-                return redirect(url_for(".review", application_id=application_id))
-        else:
-            status = 422
-    tally = services.tallies([application.id])[application.id]
-    return render_page("trainer/review.html", application=application, tally=tally, form=form, error=error,
-                       flagged=services.is_flagged(application, tally), absences=services.unexcused_dates(application),
-                       reviews=services.reviews_of(application), labels=STATUS_LABELS, module_title=module_title,
-                       decision_reasons={**EXPULSION_REASON_LABELS, **KEEP_REASON_LABELS},
-                       today_iso=today().isoformat(), status=status)

@@ -7,15 +7,19 @@ from wtforms import DateField, Form, RadioField, SelectChoice, SelectField, Stri
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from .. import rules
-from ..apply.forms import NO_CHOICE, district_choices, regions_by_name
 from ..calendar import module_title
-from ..potential.forms import WholeNumberField
+from ..forms import (
+    DATE_FORMATS,
+    ENTER_A_DATE,
+    FILL_IN,
+    NO_CHOICE,
+    WholeNumberField,
+    district_choices,
+    regions_by_name,
+)
 
-FILL_IN = _l("Fill in this field.")
 MAX_CAPACITY = 60
 LANGUAGE_LABELS = {"kk": _l("Kazakh"), "ru": _l("Russian")}
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's, and what people type where there is none
-ENTER_A_DATE = _l("Enter a date, for example 16.03.2026.")
 
 
 def _one_of(message):

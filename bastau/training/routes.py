@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,7 +12,6 @@ from ..clock import today
 from ..extensions import db, htmx
 from ..labels import STATUS_LABELS
 from ..models import Application, Cohort, District, Role
-from ..status.routes import OPENED
 from ..web import render_page, role_required
 from . import services
 from .forms import LANGUAGE_LABELS, CohortDetailsForm, CohortForm, DayForm, PlaceFilter
@@ -21,26 +20,6 @@ bp = Blueprint("training", __name__)
 CHAMBER = (Role.CHAMBER_STAFF,)
 READERS = (Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
 MAX_CANDIDATES = 500  # more than a cohort's places; the page stays light
-
-
-# ---- Pages that show someone's status are brought up to the calendar first (no cron needed) ----
-
-@bp.before_app_request
-def bring_statuses_up_to_date():
-    """Enrolled → in training → completed as the days pass: before a page shows an applicant's status,
-    advance that applicant's cohort (cheap: one read when nothing is due)."""
-    if request.endpoint in ("status.view", "status.results"):
-        application_id = session.get(OPENED)
-    elif request.endpoint == "staff.application" and current_user.is_authenticated:
-        application_id = (request.view_args or {}).get("application_id")
-    else:
-        return
-    if not isinstance(application_id, int):
-        return
-    row = db.session.execute(sa.select(Application.status, Application.cohort_id)
-                             .where(Application.id == application_id)).first()
-    if row and row.cohort_id and row.status in services.IN_A_COHORT:
-        services.advance_cohorts(today(), [row.cohort_id])
 
 
 @bp.app_template_global("participant_schedule")
@@ -55,7 +34,6 @@ def participant_schedule(application: Application) -> services.ParticipantSchedu
 @role_required(*READERS)
 def cohorts():
     query = services.cohorts_for(current_user)
-    services.advance_cohorts(today(), query.with_only_columns(Cohort.id))
     rows = services.cohort_rows(query.options(sa.orm.selectinload(Cohort.district))
                                 .order_by(Cohort.programme_year.desc(), Cohort.start_date.desc(), Cohort.id))
     return render_page("training/cohorts.html", rows=rows, languages=LANGUAGE_LABELS,
@@ -94,17 +72,9 @@ def new_cohort():
                        status=422 if form.errors else 200)
 
 
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    try:
-        return services.cohort_for(current_user, cohort_id)
-    except services.NotFound:
-        abort(404)
-
-
 def _cohort_page(cohort_id: int, status: int = 200, **context):
     """The cohort: details, dated schedule, participants and (for chamber staff) enrolment."""
-    cohort = _cohort_or_404(cohort_id)
-    services.advance_cohorts(today(), [cohort.id])
+    cohort = services.cohort_for(current_user, cohort_id)
     day = today()
     manager = current_user.role == Role.CHAMBER_STAFF
     enrolling = manager and services.enrolment_open(cohort, day)
@@ -129,12 +99,10 @@ def cohort(cohort_id: int):
 @role_required(*CHAMBER)
 def enrol(cohort_id: int):
     """Add the ticked applicants to the cohort: all of them, or none if they do not fit."""
-    _cohort_or_404(cohort_id)
+    services.cohort_for(current_user, cohort_id)
     ids = [int(i) for i in request.form.getlist("application") if i.isascii() and i.isdigit() and len(i) < 10]
     try:
         added = services.enrol(current_user, cohort_id, ids, today())
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _cohort_page(cohort_id, error=refused.message, status=409 if ids else 422)
     flash(ngettext("%(num)d person added to the cohort.", "%(num)d people added to the cohort.", len(added)))
@@ -145,14 +113,12 @@ def enrol(cohort_id: int):
 @role_required(*CHAMBER)
 def unenrol(cohort_id: int):
     """Take one participant out of the cohort before training starts."""
-    _cohort_or_404(cohort_id)
+    services.cohort_for(current_user, cohort_id)
     application_id = request.form.get("application", "")
     if not (application_id.isascii() and application_id.isdigit() and len(application_id) < 10):
         return _cohort_page(cohort_id, error=services.NOT_ENROLLED, status=422)
     try:
         removed = services.unenrol(current_user, cohort_id, int(application_id), today())
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _cohort_page(cohort_id, error=refused.message, status=409)
     flash(str(_l("%(name)s was taken out of the cohort and waits for a cohort again.", name=removed.full_name)))
@@ -163,7 +129,7 @@ def unenrol(cohort_id: int):
 @role_required(*CHAMBER)
 def edit_cohort(cohort_id: int):
     """Change the venue, the trainer or the number of places."""
-    found = _cohort_or_404(cohort_id)
+    found = services.cohort_for(current_user, cohort_id)
     trainers = services.trainers_of(found.district_id)
     if found.trainer not in trainers:  # a trainer whose account was closed stays until replaced
         trainers.append(found.trainer)
@@ -173,11 +139,10 @@ def edit_cohort(cohort_id: int):
         try:
             services.update_cohort(current_user, cohort_id, venue=form.venue.data, trainer_id=int(form.trainer.data),
                                    capacity=form.capacity.data)
-        except services.NotFound:
-            abort(404)
         except services.Refused as refused:
             form[refused.field].errors = [refused.message]
-            return render_page("training/edit.html", form=form, cohort=_cohort_or_404(cohort_id), status=409)
+            found = services.cohort_for(current_user, cohort_id)
+            return render_page("training/edit.html", form=form, cohort=found, status=409)
         flash(str(_l("Saved.")))
         return redirect(url_for(".cohort", cohort_id=cohort_id))
     return render_page("training/edit.html", form=form, cohort=found, status=422 if form.errors else 200)
@@ -187,7 +152,7 @@ def edit_cohort(cohort_id: int):
 @role_required(*CHAMBER)
 def edit_day(cohort_id: int, day_number: int):
     """Move one day of the schedule to another date, or change its module."""
-    found = _cohort_or_404(cohort_id)
+    found = services.cohort_for(current_user, cohort_id)
     day = next((d for d in found.days if d.day_number == day_number), None)
     if day is None:
         abort(404)
@@ -195,10 +160,8 @@ def edit_day(cohort_id: int, day_number: int):
     if form.validate_on_submit():
         try:
             services.change_day(current_user, cohort_id, day_number, form.date.data, int(form.module.data))
-        except services.NotFound:
-            abort(404)
         except services.Refused as refused:
-            found = _cohort_or_404(cohort_id)
+            found = services.cohort_for(current_user, cohort_id)
             day = next(d for d in found.days if d.day_number == day_number)
             if refused.field:
                 form[refused.field].errors = [refused.message]

@@ -1,6 +1,6 @@
 """Cohorts (лек / поток): forming them with a dated schedule, enrolment, and the status steps of training.
 
-Every writing service starts with begin_write() (SQLite serializes writers), applies the rules from
+Every writing service runs in one `with writing():` block (SQLite serializes writers), applies the rules from
 bastau.rules, writes its audit entries and commits once. A refused change raises Refused, whose message
 says why in the user's language, and changes nothing.
 """
@@ -20,8 +20,9 @@ from .. import audit, rules
 from ..access import applications_for, in_area
 from ..calendar import module_title, public_holidays
 from ..clock import today as kz_today
-from ..database import alphabetically, begin_write
+from ..database import alphabetically, writing
 from ..extensions import db
+from ..lifecycle import IN_A_COHORT, move_to
 from ..models import (
     Application,
     Attendance,
@@ -37,7 +38,6 @@ from ..refusals import NotFound, Refused
 
 # A place stays taken by everyone placed in the cohort except those who withdrew.
 NOT_HOLDING_A_PLACE = (Status.WITHDRAWN,)
-IN_A_COHORT = (Status.ENROLLED, Status.IN_TRAINING)
 
 NUMBER_TAKEN = _l("Your district already has cohort №%(number)s of %(year)s. Choose another number.")
 NOT_A_TRAINER = _l("Choose a business trainer of your district from the list.")
@@ -202,45 +202,35 @@ def create_cohort(actor: User, *, programme_year: int, number: int, language: st
                   training_days: int, capacity: int, trainer_id: int) -> Cohort:
     """A new cohort of the actor's district with its schedule: `training_days` dated days from `start`,
     skipping Sundays and public holidays, the 12 modules spread over them in order."""
-    begin_write()
     try:
-        trainer = _trainer(trainer_id, actor.district_id)
-        if number not in free_numbers(actor.district_id, programme_year):
-            raise Refused(_fill(NUMBER_TAKEN, number=number, year=programme_year), "number")
-    except Refused:
-        db.session.rollback()
-        raise
-    dates = rules.training_dates(start, training_days, public_holidays())
-    cohort = Cohort(district_id=actor.district_id, programme_year=programme_year, number=number, language=language,
-                    venue=venue, start_date=dates[0], training_days=training_days, capacity=capacity,
-                    trainer_id=trainer.id, created_by_id=actor.id)
-    cohort.days = [TrainingDay(day_number=i + 1, date=day, module_number=rules.module_of_day(i, training_days))
-                   for i, day in enumerate(dates)]
-    db.session.add(cohort)
-    try:
-        db.session.commit()
+        with writing():
+            trainer = _trainer(trainer_id, actor.district_id)
+            if number not in free_numbers(actor.district_id, programme_year):
+                raise Refused(_fill(NUMBER_TAKEN, number=number, year=programme_year), "number")
+            dates = rules.training_dates(start, training_days, public_holidays())
+            cohort = Cohort(district_id=actor.district_id, programme_year=programme_year, number=number,
+                            language=language, venue=venue, start_date=dates[0], training_days=training_days,
+                            capacity=capacity, trainer_id=trainer.id, created_by_id=actor.id)
+            cohort.days = [TrainingDay(day_number=i + 1, date=day,
+                                       module_number=rules.module_of_day(i, training_days))
+                           for i, day in enumerate(dates)]
+            db.session.add(cohort)
     except IntegrityError:  # another member of staff took the number a moment ago
-        db.session.rollback()
         raise Refused(_fill(NUMBER_TAKEN, number=number, year=programme_year), "number") from None
     return cohort
 
 
 def update_cohort(actor: User, cohort_id: int, *, venue: str, trainer_id: int, capacity: int) -> Cohort:
     """Change the venue, the trainer or the number of places (never below those already enrolled)."""
-    begin_write()
-    cohort = cohort_for(actor, cohort_id, lock=True)
-    try:
+    with writing():
+        cohort = cohort_for(actor, cohort_id, lock=True)
         trainer = _trainer(trainer_id, cohort.district_id, keep=cohort.trainer_id)
         enrolled = enrolled_count(cohort.id)
         if capacity < enrolled:
             raise Refused(ngettext("%(num)d person is already enrolled: the cohort needs at least as many places.",
                                    "%(num)d people are already enrolled: the cohort needs at least as many places.",
                                    enrolled), "capacity")
-    except Refused:
-        db.session.rollback()
-        raise
-    cohort.venue, cohort.trainer_id, cohort.capacity = venue, trainer.id, capacity
-    db.session.commit()
+        cohort.venue, cohort.trainer_id, cohort.capacity = venue, trainer.id, capacity
     return cohort
 
 
@@ -251,27 +241,21 @@ def change_day(actor: User, cohort_id: int, day_number: int, new_date: date, mod
     and stays between the days before and after it, so that day numbers keep following the calendar.
     A day already held is not changed.
     """
-    begin_write()
-    cohort = cohort_for(actor, cohort_id, lock=True)
-    days = {day.day_number: day for day in cohort.days}
-    day = days.get(day_number)
-    if day is None:
-        db.session.rollback()
-        raise NotFound(day_number)
-    try:
+    with writing():
+        cohort = cohort_for(actor, cohort_id, lock=True)
+        days = {day.day_number: day for day in cohort.days}
+        day = days.get(day_number)
+        if day is None:
+            raise NotFound(day_number)
         if day.delivered_at is not None:
             raise Refused(DAY_HELD)
         if new_date != day.date:
             _check_date(new_date, day, days)
         if not 1 <= module_number <= rules.MODULES:
             raise Refused(MODULE_UNKNOWN, "module")
-    except Refused:
-        db.session.rollback()
-        raise
-    day.date, day.module_number = new_date, module_number
-    if day_number == 1:
-        cohort.start_date = new_date  # the cohort starts on its first training day
-    db.session.commit()
+        day.date, day.module_number = new_date, module_number
+        if day_number == 1:
+            cohort.start_date = new_date  # the cohort starts on its first training day
     return day
 
 
@@ -300,9 +284,8 @@ def enrol(actor: User, cohort_id: int, application_ids: list[int], today: date) 
     Only applicants of the actor's area who passed the test and are in no cohort are taken; if they do not
     all fit in the places left, nobody is added.
     """
-    begin_write()
-    cohort = cohort_for(actor, cohort_id, lock=True)
-    try:
+    with writing():
+        cohort = cohort_for(actor, cohort_id, lock=True)
         if not enrolment_open(cohort, today):
             raise Refused(STARTED)
         chosen = db.session.scalars(waiting_for_a_cohort(actor, cohort.district_id)
@@ -316,119 +299,25 @@ def enrol(actor: User, cohort_id: int, application_ids: list[int], today: date) 
                 "Nobody was added: only %(num)d place is left in this cohort. Tick fewer people or add places.",
                 "Nobody was added: only %(num)d places are left in this cohort. Tick fewer people or add places.",
                 max(0, cohort.capacity - enrolled)))
-    except Refused:
-        db.session.rollback()
-        raise
-    for application in chosen:
-        audit.move(application, Status.ENROLLED, actor, "enrolled", note=cohort.title)
-        application.cohort_id = cohort.id
-    db.session.flush()
-    if cohort.start_date <= today:  # added on the first day: in training at once
-        _advance(today, [cohort.id])
-    db.session.commit()
+        for application in chosen:
+            move_to(application, Status.ENROLLED, by=actor, note=cohort.title)
+            application.cohort_id = cohort.id
+            if cohort.start_date <= today:  # added on the first day: in training at once
+                move_to(application, Status.IN_TRAINING, by=actor, note=cohort.title)
     return list(chosen)
 
 
 def unenrol(actor: User, cohort_id: int, application_id: int, today: date) -> Application:
     """Take a participant out of a cohort before it starts: they wait for a cohort again (test passed)."""
-    begin_write()
-    cohort = cohort_for(actor, cohort_id, lock=True)
-    application = db.session.scalar(applications_for(actor).where(
-        Application.id == application_id, Application.cohort_id == cohort.id).with_for_update(of=Application))
-    try:
+    with writing():
+        cohort = cohort_for(actor, cohort_id, lock=True)
+        application = db.session.scalar(applications_for(actor).where(
+            Application.id == application_id, Application.cohort_id == cohort.id).with_for_update(of=Application))
         if not removal_open(cohort, today):
             raise Refused(STARTED)
         if application is None or application.status != Status.ENROLLED:
             raise Refused(NOT_ENROLLED)
-    except Refused:
-        db.session.rollback()
-        raise
-    # Not a step of the life cycle but the undoing of one: the audit entry keeps both.
-    audit.move(application, Status.TEST_PASSED, actor, "unenrolled", note=cohort.title)
-    application.cohort_id = None
-    db.session.commit()
+        # Not a step of the life cycle but the undoing of one: the audit entry keeps both.
+        move_to(application, Status.TEST_PASSED, by=actor, note=cohort.title)
+        application.cohort_id = None
     return application
-
-
-# ---- The status steps of training (no cron needed: pages call this for the cohorts they show) ----
-
-Cohorts = Iterable[int] | sa.Select | None  # which cohorts to advance: ids, a query of ids, or all
-
-
-@dataclass
-class Advanced:
-    started: int = 0
-    completed: int = 0
-
-
-def _due(today: date, cohort_ids: Cohorts) -> sa.Select:
-    """Participants whose status is behind the calendar: enrolled in a cohort that has started,
-    or not yet completed in a cohort whose last training day is past."""
-    query = (sa.select(Application).join(Cohort, Application.cohort_id == Cohort.id)
-             .where(Application.status.in_(IN_A_COHORT),
-                    sa.or_(sa.and_(Application.status == Status.ENROLLED, Cohort.start_date <= today),
-                           _last_day() < today)))
-    if isinstance(cohort_ids, sa.Select):
-        query = query.where(Cohort.id.in_(cohort_ids))
-    elif cohort_ids is not None:
-        query = query.where(Cohort.id.in_(list(cohort_ids) or [-1]))
-    return query.order_by(Application.id)
-
-
-def advance_cohorts(today: date, cohort_ids: Cohorts = None) -> Advanced:
-    """Bring participants' statuses up to the calendar (all cohorts, or only those named by a list of ids or
-    a query of cohort ids):
-    enrolled → in training from the first training day; in training → training completed once the last
-    training day is past. Expelled participants stay as they are; so do those whose unexcused absences
-    wait for the commission's decision (they complete once the commission keeps them).
-    Cheap when nothing is due: one read, no write."""
-    due = db.session.execute(_due(today, cohort_ids).with_only_columns(Application.id, Application.status)).all()
-    waiting = awaiting_commission([i for i, status in due if status == Status.IN_TRAINING])
-    if not any(status == Status.ENROLLED or i not in waiting for i, status in due):
-        return Advanced()
-    begin_write()
-    advanced = _advance(today, cohort_ids)
-    db.session.commit()
-    return advanced
-
-
-def _advance(today: date, cohort_ids: Cohorts) -> Advanced:
-    """advance_cohorts inside the caller's write transaction."""
-    due = db.session.scalars(_due(today, cohort_ids).with_for_update(of=Application)).all()
-    advanced = Advanced()
-    waiting = awaiting_commission([a.id for a in due])
-    last_days = dict(db.session.execute(sa.select(TrainingDay.cohort_id, sa.func.max(TrainingDay.date))
-                                        .where(TrainingDay.cohort_id.in_({a.cohort_id for a in due} or {-1}))
-                                        .group_by(TrainingDay.cohort_id)).all())
-    for application in due:
-        cohort = application.cohort
-        if application.status == Status.ENROLLED and cohort.start_date <= today:
-            audit.move(application, Status.IN_TRAINING, None, "training_started", note=cohort.title)
-            advanced.started += 1
-        last = last_days.get(cohort.id)
-        if (application.status == Status.IN_TRAINING and last is not None and last < today
-                and application.id not in waiting):
-            audit.move(application, Status.TRAINING_COMPLETED, None, "training_completed", note=cohort.title)
-            advanced.completed += 1
-    return advanced
-
-
-def awaiting_commission(application_ids: list[int]) -> set[int]:
-    """Those with more than 3 unexcused absent days that no decision of the commission covers yet.
-
-    A decision to keep someone covers the days counted when it was made; more absences later need a new one.
-    """
-    if not application_ids:
-        return set()
-    absences = dict(db.session.execute(
-        sa.select(Attendance.application_id, sa.func.count())
-        .where(Attendance.application_id.in_(application_ids), Attendance.mark == Mark.ABSENT)
-        .group_by(Attendance.application_id)).all())
-    flagged = {a for a, days in absences.items() if rules.needs_expulsion_review(days)}
-    if not flagged:
-        return set()
-    covered = dict(db.session.execute(
-        sa.select(ExpulsionReview.application_id, sa.func.max(ExpulsionReview.unexcused_days))
-        .where(ExpulsionReview.application_id.in_(flagged)).group_by(ExpulsionReview.application_id)).all())
-    return {a for a in flagged if covered.get(a, -1) < absences[a]}
-

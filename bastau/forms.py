@@ -1,0 +1,108 @@
+"""Form pieces shared by the journeys: fields, choices, label tables and messages, in the page's language."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectChoice
+from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
+
+from . import rules
+from .clock import today
+from .extensions import db
+from .i18n import alphabetical
+from .models import Channel, District, Education, Region, SocialStatus
+
+FILL_IN = _l("Fill in this field.")
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the date picker's, and what people type where there is none
+ENTER_A_DATE = _l("Enter a date, for example 16.03.2026.")
+NO_CHOICE = SelectChoice("", "—")
+SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")  # how people group the digits of an amount
+
+IIN_MESSAGES = {
+    "format": _l("The IIN has exactly 12 digits. Check the number on your ID card."),
+    "century": _l("This is not the IIN of a citizen of Kazakhstan: check the 7th digit."),
+    "date": _l("The first six digits of the IIN must be a real date of birth (YYMMDD)."),
+    "checksum": _l("This IIN is not correct: a digit is probably mistyped. Check it against your ID card."),
+}
+
+SOCIAL_STATUS_LABELS = {
+    SocialStatus.UNEMPLOYED: _l("Unemployed"),
+    SocialStatus.SELF_EMPLOYED: _l("Self-employed"),
+}
+EDUCATION_LABELS = {
+    Education.BASIC: _l("Basic secondary (9 grades)"),
+    Education.SECONDARY: _l("General secondary (11 grades)"),
+    Education.VOCATIONAL: _l("Vocational (college)"),
+    Education.HIGHER: _l("Higher"),
+}
+CHANNEL_LABELS = {
+    Channel.AKIMAT: _l("Rural akimat"),
+    Channel.EMPLOYMENT_CENTRE: _l("Employment centre"),
+    Channel.CHAMBER_BRANCH: _l("Chamber of entrepreneurs branch"),
+}
+
+
+def well_formed_iin(_form, field) -> None:
+    """For forms that look a person up by IIN: say what is wrong with a mistyped one (it reveals nothing)."""
+    try:
+        rules.parse_iin(field.data or "")
+    except rules.IINError as error:
+        raise ValidationError(IIN_MESSAGES[error.code]) from None
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a plain text box (no spinner), refused in the page's language."""
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        if not (text.isascii() and text.isdigit()) or len(text) > 6:
+            self.data = None
+            raise ValueError(_l("Enter a whole number."))
+        self.data = int(text)
+
+
+class TengeField(IntegerField):
+    """Whole tenge typed as people write them: 1500000, 1 500 000 (spaces of any kind are ignored)."""
+    widget = TextInput()
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").translate(SPACES)
+        if text.endswith("₸"):
+            text = text[:-1]
+        if not text:
+            self.data = None
+            return
+        if not (text.isascii() and text.isdigit()) or len(text) > 12:
+            self.data = None
+            raise ValueError(_l("Enter the amount in whole tenge, for example 1 500 000."))
+        self.data = int(text)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:,}".replace(",", " ")
+
+
+def is_id(value) -> bool:
+    """A posted value that can be a row id (digits only, not absurdly long)."""
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
+
+
+def regions_by_name() -> list[Region]:
+    regions = db.session.scalars(sa.select(Region)).all()
+    return sorted(regions, key=lambda r: alphabetical(r.name))
+
+
+def district_choices(region_id) -> list[SelectChoice]:
+    """The districts of a region that take applications today (a closed one is no longer offered)."""
+    if not is_id(region_id):
+        return [NO_CHOICE]
+    districts = [d for d in db.session.scalars(sa.select(District).where(District.region_id == int(region_id)))
+                 if d.open_on(today())]
+    districts = sorted(districts, key=lambda d: alphabetical(d.name))
+    return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in districts]

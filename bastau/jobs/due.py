@@ -1,0 +1,135 @@
+"""What the calendar does by itself: the time-driven moves and checks of the programme.
+
+Each job takes the Kazakhstan day it runs for and brings the data up to it. Jobs are idempotent and catch up:
+they look at what is due *now* (not at what happened since the last run), so a worker that was down for a week
+applies every move that fell due, once, on its first run; and a job that finds the same thing twice changes it
+once (statuses are re-read under the write lock; notices have a unique key). Each returns a short summary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from .. import audit, rules
+from ..absences import flagged_among, flagged_on
+from ..calendar import public_holidays
+from ..extensions import db
+from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
+from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
+from ..notices import close_except, open_notice
+
+
+def _last_day():
+    return (sa.select(sa.func.max(TrainingDay.date)).where(TrainingDay.cohort_id == Cohort.id)
+            .correlate(Cohort).scalar_subquery())
+
+
+@dataclass
+class Moved:
+    started: int = 0
+    completed: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.started} started, {self.completed} completed"
+
+
+def training_moves(today: date) -> Moved:
+    """The first training day has come: enrolled → in training. The last one is past: in training → training
+    completed, except for those whose absences wait for the commission (they complete on the run after the
+    commission keeps them; the expelled have left already)."""
+    due = (sa.select(Application).join(Cohort, Application.cohort_id == Cohort.id)
+           .where(Application.status.in_(IN_A_COHORT),
+                  sa.or_(sa.and_(Application.status == Status.ENROLLED, Cohort.start_date <= today),
+                         _last_day() < today))
+           .order_by(Application.id).with_for_update(of=Application))
+    people = db.session.scalars(due).all()
+    if not people:
+        return Moved()
+    last_days = dict(db.session.execute(
+        sa.select(TrainingDay.cohort_id, sa.func.max(TrainingDay.date))
+        .where(TrainingDay.cohort_id.in_({p.cohort_id for p in people})).group_by(TrainingDay.cohort_id)).all())
+    moved = Moved()
+    for application in people:
+        cohort_title = application.cohort.title
+        if application.status == Status.ENROLLED and application.cohort.start_date <= today:
+            move_to(application, Status.IN_TRAINING, by=CALENDAR, note=cohort_title)
+            moved.started += 1
+    waiting = flagged_among(sa.select(Application.id).where(Application.id.in_([p.id for p in people])))
+    for application in people:
+        last = last_days.get(application.cohort_id)
+        if application.status == Status.IN_TRAINING and last is not None and last < today \
+                and application.id not in waiting:
+            move_to(application, Status.TRAINING_COMPLETED, by=CALENDAR, note=application.cohort.title)
+            moved.completed += 1
+    return moved
+
+
+def commission_reminders(today: date) -> str:
+    """A flag with no commission decision after 5 working days goes on the chamber's and the commission's
+    desks; a reminder closes once the flag is gone (expelled, kept, withdrawn)."""
+    flagged = flagged_among(sa.select(Application.id))
+    non_working = public_holidays()
+    keys = []
+    for application_id, tally in flagged.items():
+        since = flagged_on(application_id, tally)
+        if since is None or rules.working_days_between(since, today, non_working) \
+                < rules.COMMISSION_REMINDER_WORKING_DAYS:
+            continue
+        key = f"commission:{application_id}:{max(rules.MAX_UNEXCUSED_DAYS, tally.kept_at) + 1}"
+        keys.append(key)
+        district_id = db.session.scalar(sa.select(Application.district_id).where(Application.id == application_id))
+        open_notice("commission_overdue", key, application_id=application_id, district_id=district_id,
+                    detail=since.isoformat())
+    closed = close_except("commission_overdue", keys)
+    return f"{len(keys)} waiting for the commission, {closed} closed"
+
+
+def follow_ups_due(today: date) -> str:
+    """The 6- and 12-month follow-ups fall due, counted from the certificate's date; recorded ones close."""
+    rows = db.session.execute(
+        sa.select(Application.id, Application.district_id, Certificate.issued_on)
+        .join(Certificate, Certificate.application_id == Application.id)
+        .where(Application.status.in_(TRAINED), Certificate.issued_on <= today - timedelta(days=180)))  # 6 months are never shorter
+    done = {(a, m) for a, m in db.session.execute(
+        sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after))}
+    keys = []
+    for application_id, district_id, issued_on in rows:
+        for months in rules.follow_ups_due(issued_on, (m for a, m in done if a == application_id), today):
+            key = f"follow_up:{application_id}:{months}"
+            keys.append(key)
+            open_notice("follow_up_due", key, application_id=application_id, district_id=district_id,
+                        detail=str(months))
+    closed = close_except("follow_up_due", keys)
+    return f"{len(keys)} follow-ups due, {closed} closed"
+
+
+def loan_priority(today: date) -> str:
+    """A certificate's 24-month loan priority ends: mark it and write it in the person's history, once."""
+    open_ones = db.session.scalars(sa.select(Certificate).where(Certificate.priority_closed_on.is_(None))
+                                   .with_for_update()).all()
+    closed = 0
+    for certificate in open_ones:
+        until = rules.loan_priority_until(certificate.issued_on)
+        if until < today:
+            certificate.priority_closed_on = until
+            audit.record("loan_priority_closed", None, certificate.application, actor_role=CALENDAR,
+                         note=f"{certificate.number}: {until.isoformat()}")
+            closed += 1
+    return f"{closed} loan priorities ended"
+
+
+def reference_data(today: date) -> str:
+    """Reference data about to run out (next year's MCI or holidays, no active lender) → a warning on the
+    national administrator's desk and in /healthz; it closes once the data is there."""
+    from ..reference import reference_gaps
+    keys = []
+    for gap in reference_gaps(today):
+        key = f"reference:{gap.kind}:{gap.year or ''}"
+        keys.append(key)
+        open_notice("reference_" + gap.kind, key, detail=str(gap.year or ""))
+    closed = sum(close_except("reference_" + kind, keys) for kind in ("mci_missing", "holidays_missing",
+                                                                       "no_lender"))
+    return f"{len(keys)} reference warnings, {closed} closed"
+

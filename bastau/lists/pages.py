@@ -1,0 +1,19 @@
+"""The page of one list, drawn by the lists blueprint and again by the chamber's when a review is refused."""
+from __future__ import annotations
+
+from ..labels import (
+    DECISION_LABELS,
+    LIST_STATE_LABELS,
+    RETURN_REASON_LABELS,
+    ROLE_LABELS,
+)
+from ..models import ApplicantList, Decision
+from ..web import render_page
+from . import services as lists
+
+
+def list_page(sent: ApplicantList, status: int = 200, **context):
+    """The list with its state, versions and (for the chamber) the review controls."""
+    return render_page("lists/view.html", sent=sent, state=lists.state_of(sent), versions=lists.versions(sent),
+                       decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, state_labels=LIST_STATE_LABELS,
+                       roles=ROLE_LABELS, Decision=Decision, status=status, **context)

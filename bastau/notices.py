@@ -1,0 +1,107 @@
+"""Desk notices: what the calendar's jobs found that somebody must act on, until it is done.
+
+Which roles see which kind, and the words for each, are here; the jobs open and close them
+(bastau/jobs/calendar.py); the desk lists the open ones of the user's area.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+from .access import in_area
+from .extensions import db
+from .models import Notice, Role, User, utcnow
+
+AUDIENCE: dict[str, tuple[Role, ...]] = {
+    "commission_overdue": (Role.CHAMBER_STAFF, Role.COMMISSION),
+    "follow_up_due": (Role.CHAMBER_STAFF,),
+    "reference_mci_missing": (Role.NATIONAL_ADMIN,),
+    "reference_holidays_missing": (Role.NATIONAL_ADMIN,),
+    "reference_no_lender": (Role.NATIONAL_ADMIN,),
+}
+
+WORDS = {
+    "commission_overdue": _l("%(name)s has been flagged for absences since %(date)s and the commission has not "
+                             "decided yet."),
+    "follow_up_due": _l("The %(months)s-month business follow-up of %(name)s is due."),
+    "reference_mci_missing": _l("The MCI for %(year)s is not entered yet: loan referrals of %(year)s will be "
+                                "refused until it is."),
+    "reference_holidays_missing": _l("The public holidays of %(year)s are not entered yet: cohorts of %(year)s "
+                                     "would be scheduled on holidays."),
+    "reference_no_lender": _l("No lender is active: loan referrals cannot be made."),
+}
+
+
+def open_notice(kind: str, key: str, *, application_id: int | None = None, district_id: int | None = None,
+                detail: str | None = None) -> bool:
+    """Open a notice unless one with that key exists (open or closed: a closed one was dealt with); True if new.
+    A notice closed because the thing went away and then came back is opened again."""
+    found = db.session.scalar(sa.select(Notice).where(Notice.key == key))
+    if found is None:
+        db.session.add(Notice(kind=kind, key=key, application_id=application_id, district_id=district_id,
+                              detail=detail))
+        return True
+    if found.closed_at is not None:
+        found.closed_at = None
+        return True
+    return False
+
+
+def close_except(kind: str, keys: Iterable[str]) -> int:
+    """Close the open notices of a kind whose key is not among those still found."""
+    keep = set(keys)
+    closing = [n for n in db.session.scalars(sa.select(Notice).where(Notice.kind == kind, Notice.closed_at.is_(None)))
+               if n.key not in keep]
+    for notice in closing:
+        notice.closed_at = utcnow()
+    return len(closing)
+
+
+def for_desk(user: User, limit: int = 50) -> list[Notice]:
+    """The open notices this person's role sees, in their area (national ones have no district)."""
+    kinds = [kind for kind, roles in AUDIENCE.items() if user.role in roles]
+    if not kinds:
+        return []
+    query = sa.select(Notice).where(Notice.closed_at.is_(None), Notice.kind.in_(kinds))
+    if user.role != Role.NATIONAL_ADMIN:
+        query = in_area(query, user, Notice.district_id)
+    return list(db.session.scalars(query.order_by(Notice.created_at, Notice.id).limit(limit)))
+
+
+def text(notice: Notice) -> str:
+    """The notice in the page's language."""
+    from datetime import date
+    values = {"name": notice.application.full_name if notice.application else "", "year": notice.detail or "",
+              "months": notice.detail or ""}
+    if notice.kind == "commission_overdue" and notice.detail:
+        values["date"] = format_date(date.fromisoformat(notice.detail), "d MMMM yyyy")
+    return str(WORDS[notice.kind]) % values
+
+
+def link(notice: Notice) -> str | None:
+    """Where the person acts on the notice (for the signed-in user's role), if that page exists."""
+    from flask import current_app, url_for
+    from flask_login import current_user
+
+    role = current_user.role
+    if notice.kind == "commission_overdue":
+        targets = ("commission.review", "trainer.review") if role == Role.COMMISSION else ("staff.application",)
+    elif notice.kind == "follow_up_due":
+        targets = ("loans.participant",)
+    else:
+        targets = ("reference_admin.index",)
+    for endpoint in targets:
+        if endpoint in current_app.view_functions:
+            args = {"application_id": notice.application_id} if notice.application_id else {}
+            return url_for(endpoint, **args)
+    return None
+
+
+def open_reference_warnings() -> list[str]:
+    """For /healthz: the kinds and years of reference data about to run out (no names: it is public)."""
+    rows = db.session.execute(sa.select(Notice.kind, Notice.detail).where(
+        Notice.closed_at.is_(None), Notice.kind.like("reference_%")).order_by(Notice.kind, Notice.detail))
+    return [f"{kind.removeprefix('reference_')} {detail}".strip() for kind, detail in rows]
