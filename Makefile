@@ -14,14 +14,16 @@ $(BIN)/activate: requirements.txt
 compile-translations: $(BIN)/activate
 	$(BIN)/pybabel -q compile -d translations
 
-## make run: install, migrate, load reference and demo data (empty database only), serve on :5000
+## make run: install, migrate, load reference and demo data (empty database only), start the job worker, serve on :5000
 run: compile-translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask reference load
 	$(BIN)/flask demo load
 	$(BIN)/flask demo logins
-	@echo "\nBastau is at http://127.0.0.1:5000 (Ctrl+C stops it)\n"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "\nBastau is at http://127.0.0.1:5000 (Ctrl+C stops it and the job worker)\n"
+	@# The job worker moves the programme's calendar (training starts and ends, reminders) with nobody opening a page.
+	@$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # axe-core (npm) for the accessibility tests; without npm they are skipped with a loud message.
 node_modules/.package-lock.json: package-lock.json

@@ -155,3 +155,43 @@ def test_an_oversized_request_is_refused_in_the_users_language(client, locale):
     response = client.post("/status", data={"reference": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
     assert shows(response, translated("The file or form is too large", locale))
+
+
+def test_a_writing_block_commits_at_its_end_and_keeps_nothing_when_it_fails(app, store):
+    from bastau.database import writing
+    from bastau.models import Role, User
+
+    def someone(name: str) -> User:
+        return User(username=name, full_name="Жазу Тексеру", role=Role.NATIONAL_ADMIN, password_hash="x",
+                    must_change_password=False)
+
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            with writing():
+                db.session.add(someone("kept-nothing"))
+                db.session.flush()
+                raise RuntimeError("refused half-way")
+        with writing():
+            db.session.add(someone("kept"))
+    assert store.count(User, User.username == "kept-nothing") == 0
+    assert store.count(User, User.username == "kept") == 1
+
+
+def test_a_service_that_finds_nothing_answers_the_404_page(app, make_user):
+    """The route lets the service's NotFound through; one error handler draws the page."""
+    from bastau.models import Role
+    from tests.conftest import login
+    chamber = app.test_client()
+    login(chamber, make_user(Role.CHAMBER_STAFF))
+    chamber.set_cookie("lang", "ru")
+    response = chamber.get("/cohorts/999999")
+    assert response.status_code == 404 and translated("Page not found", "ru") in page_text(response)
+
+
+def test_no_routes_module_imports_another():
+    """What two blueprints share lives in a services, forms or web module, never in another's routes."""
+    from pathlib import Path
+    package = Path(__file__).resolve().parent.parent / "bastau"
+    offenders = [str(path.relative_to(package)) for path in package.rglob("*.py") if path.name != "__init__.py"
+                 and re.search(r"^from \.\.?[a-z_]*\.routes import|^from \.routes import", path.read_text(), re.M)]
+    assert offenders == []

@@ -134,7 +134,7 @@ def test_mci_added_changed_audited_and_kept_by_a_reload(app, admin, store, keep_
         load_all()
         assert MciRate.on(date(2027, 6, 1)).amount == 4500
         assert (MciRate.on(date(2026, 6, 1)).amount, MciRate.on(date(2026, 6, 1)).law) == (4400, "Поправка 2026")
-        assert MciRate.on(date(2017, 6, 1)).law == "Law on the republican budget for 2017-2019"
+        assert MciRate.on(date(2017, 6, 1)).law == "Закон РК «О республиканском бюджете на 2017–2019 годы»"
     page = body(admin.get("/admin/reference/mci"))
     assert "4 400 ₸" in page.replace("\u00a0", " ") and "Поправка 2026" in page
 

@@ -1,7 +1,7 @@
 """Financing: referring a defended plan to a lender, the lender's answer, the loan paid out, and the 6- and
 12-month checks on whether a business was opened.
 
-Every writing service starts with begin_write() (SQLite serializes writers), applies the rules from
+Every writing service runs in one `with writing():` block (SQLite serializes writers), applies the rules from
 bastau.rules, writes its audit entries and commits once. A refused change raises Refused, whose message
 says why in the user's language, and changes nothing.
 """
@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import audit, rules
 from ..access import applications_for
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
 from ..lifecycle import DEFENDED_OR_LATER, TRAINED, move_to, sorted_statuses
 from ..i18n import long_date, tenge
@@ -190,8 +190,7 @@ def _rows(people, on: date) -> list[Row]:
 def refer(user: User, application_id: int, *, institution: str, amount: int, term_months: int,
           referred_on: date, today: date) -> LoanReferral:
     """Refer a defended plan to a lender: up to 8,000 MCI of the referral's year, at 6% a year."""
-    begin_write()
-    try:
+    with writing():
         application = participant_for(user, application_id, lock=True)
         if application.status != Status.DEFENDED:
             raise Refused(NOT_DEFENDED)
@@ -212,11 +211,7 @@ def refer(user: User, application_id: int, *, institution: str, amount: int, ter
         db.session.add(referral)
         move_to(application, Status.REFERRED_FOR_FINANCING, by=user,
                 note=f"{institution}; {amount} KZT; {term_months} months; {rules.LOAN_RATE_PERCENT}%")
-        db.session.commit()
         return referral
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _pending(user: User, application_id: int) -> tuple[Application, LoanReferral]:
@@ -230,8 +225,7 @@ def _pending(user: User, application_id: int) -> tuple[Application, LoanReferral
 
 def approve(user: User, application_id: int, *, amount: int) -> LoanReferral:
     """The lender approved the loan: any amount up to the cap of the referral's year."""
-    begin_write()
-    try:
+    with writing():
         application, referral = _pending(user, application_id)
         cap = cap_on(referral.referred_on)
         if cap is None:
@@ -240,31 +234,21 @@ def approve(user: User, application_id: int, *, amount: int) -> LoanReferral:
             raise Refused(str(OVER_CAP) % {"cap": tenge(cap)}, "amount")
         referral.outcome, referral.approved_amount = LoanOutcome.APPROVED, amount
         move_to(application, Status.LOAN_APPROVED, by=user, note=f"{amount} KZT")
-        db.session.commit()
         return referral
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def decline(user: User, application_id: int, *, reason: str) -> LoanReferral:
     """The lender declined the loan; the reason is kept as the lender gave it."""
-    begin_write()
-    try:
+    with writing():
         application, referral = _pending(user, application_id)
         referral.outcome, referral.decline_reason = LoanOutcome.DECLINED, reason
         move_to(application, Status.LOAN_DECLINED, by=user, note=reason)
-        db.session.commit()
         return referral
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def issue(user: User, application_id: int, *, issued_on: date, amount: int, today: date) -> LoanReferral:
     """The approved loan was paid out (the status stays «loan approved»)."""
-    begin_write()
-    try:
+    with writing():
         application = participant_for(user, application_id, lock=True)
         referral = current_referral(application.id)
         if referral is not None and referral.outcome == LoanOutcome.ISSUED:
@@ -280,11 +264,7 @@ def issue(user: User, application_id: int, *, issued_on: date, amount: int, toda
             raise Refused(str(OVER_APPROVED) % {"amount": tenge(referral.approved_amount or 0)}, "amount")
         referral.outcome, referral.issued_on, referral.issued_amount = LoanOutcome.ISSUED, issued_on, amount
         audit.record("loan_issued", user, application, note=f"{amount} KZT; {issued_on.isoformat()}")
-        db.session.commit()
         return referral
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def record_follow_up(user: User, application_id: int, months: int, *, business_opened: bool,
@@ -293,8 +273,7 @@ def record_follow_up(user: User, application_id: int, months: int, *, business_o
     """The 6- or 12-month check: one row per check; recording it again corrects it."""
     if months not in rules.FOLLOW_UP_MONTHS:
         raise NotFound
-    begin_write()
-    try:
+    with writing():
         application = participant_for(user, application_id, lock=True)
         certified = certified_on([application.id]).get(application.id)
         if certified is None:
@@ -318,8 +297,4 @@ def record_follow_up(user: User, application_id: int, months: int, *, business_o
         row.recorded_by_id = user.id
         audit.record(action, user, application,
                      note=f"{months} months: opened={business_opened}, IE={registered_as_ie}, jobs={jobs_created}")
-        db.session.commit()
         return row
-    except BaseException:
-        db.session.rollback()
-        raise

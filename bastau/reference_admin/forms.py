@@ -66,7 +66,7 @@ class CalendarDayForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: the hidden field proves the page's form was sent, not an empty post."""
-    confirm = HiddenField(default="yes", validators=[DataRequired()])
+    confirm = HiddenField(validators=[DataRequired()])
 
 
 class FillYearForm(FlaskForm):

@@ -134,9 +134,8 @@ def _calendar_page(year: int, status: int = 200, error=None):
     days = services.days_of(year)
     years = services.years_range(today())
     return render_page("reference/calendar.html", year=year, days=days, counts=services.calendar_years(),
-                       years=years, kinds=DAY_KIND_LABELS, weekday=_weekday, fill_form=FillYearForm(data={"year": year}),
-                       remove_form=ConfirmForm(), observed_off=rules.OBSERVED_REST_DAYS_ARE_DAYS_OFF,
-                       error=error, status=status)
+                       years=years, kinds=DAY_KIND_LABELS, weekday=_weekday,
+                       observed_off=rules.OBSERVED_REST_DAYS_ARE_DAYS_OFF, error=error, status=status)
 
 
 def _day_page(form, year: int, original: date | None, status: int = 200, error=None):
@@ -286,8 +285,8 @@ def _district_page(district_id: int, status: int = 200, error=None, **forms):
     forms.setdefault("rename_form", RenameDistrictForm(formdata=None, data={"renamed_on": today(),
                                                                             "name_kk": found.name_kk,
                                                                             "name_ru": found.name_ru}))
-    return render_page("reference/district.html", district=found, today=today(), reopen_form=ConfirmForm(),
-                       error=error, status=status, **forms)
+    return render_page("reference/district.html", district=found, today=today(), error=error, status=status,
+                       **forms)
 
 
 @bp.get("/districts/<int:district_id>")

@@ -1,9 +1,9 @@
 """Reference data kept by the national administrators: the MCI per year, public holidays and transferred days,
 lenders, and districts that close or are renamed.
 
-Every writing service starts with begin_write() (SQLite serializes writers), applies the rules from bastau.rules,
-writes its audit entry and commits once. A refused change raises Refused, whose message says why in the user's
-language (and `field` names the form field it is about), and changes nothing.
+Every writing service runs in one `with writing():` block (SQLite serializes writers), applies the rules from
+bastau.rules, writes its audit entry and commits once. A refused change raises Refused, whose message says why in
+the user's language (and `field` names the form field it is about), and changes nothing.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, rules
 from ..calendar import kazakhstan_calendar
-from ..database import begin_write
+from ..database import writing
 from ..extensions import db
 from ..i18n import alphabetical, long_date
 from ..models import CalendarDay, DayKind, District, DistrictName, Lender, MciRate, Region, User
@@ -52,18 +52,6 @@ def _check_year(year: int, today: date, field: str | None = None) -> None:
         raise Refused(str(OUT_OF_RANGE) % {"first": FIRST_YEAR, "last": today.year + YEARS_AHEAD}, field)
 
 
-def _writing(change):
-    """Run a change as one writing transaction: all of it with its audit entry, or nothing."""
-    begin_write()
-    try:
-        result = change()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 # ---- MCI ----
 
 def rates() -> list[MciRate]:
@@ -80,7 +68,7 @@ def rate(valid_from: date) -> MciRate:
 def save_rate(original: date | None, valid_from: date, amount: int, law: str, actor: User, today: date) -> MciRate:
     """Add a rate, or change one (its date too). A year's first rate takes effect on 1 January
     (rules.mci_year_is_complete); a year is never given another year's rate."""
-    def change():
+    with writing():
         row = rate(original) if original else None
         _check_year(valid_from.year, today, "valid_from")
         if valid_from != original and db.session.get(MciRate, valid_from) is not None:
@@ -103,7 +91,6 @@ def save_rate(original: date | None, valid_from: date, amount: int, law: str, ac
         audit.record("mci_changed" if original else "mci_added", actor,
                      note=f"{before}{valid_from.isoformat()} {amount} KZT ({law})")
         return row
-    return _writing(change)
 
 
 # ---- Public holidays and transferred days ----
@@ -131,7 +118,7 @@ def calendar_day(day: date) -> CalendarDay:
 def save_day(original: date | None, day: date, kind: DayKind, name_kk: str, name_ru: str, actor: User,
              today: date) -> CalendarDay:
     """Add or change a holiday, a day off or a transferred working day (a weekend day: rules.is_training_day)."""
-    def change():
+    with writing():
         row = calendar_day(original) if original else None
         _check_year(day.year, today, "day")
         if day != original and db.session.get(CalendarDay, day) is not None:
@@ -147,16 +134,14 @@ def save_day(original: date | None, day: date, kind: DayKind, name_kk: str, name
                      note=f"{before}{day.isoformat()} {kind.value} «{name_kk}» / «{name_ru}»")
         forget("calendar")
         return row
-    return _writing(change)
 
 
 def remove_day(day: date, actor: User) -> None:
-    def change():
+    with writing():
         row = calendar_day(day)
         audit.record("calendar_day_removed", actor, note=f"{row.day.isoformat()} {row.kind.value} «{row.name_kk}»")
         db.session.delete(row)
         forget("calendar")
-    _writing(change)
 
 
 def fill_year(year: int, actor: User, today: date) -> int:
@@ -164,7 +149,7 @@ def fill_year(year: int, actor: User, today: date) -> int:
     rules.OBSERVED_REST_DAYS_ARE_DAYS_OFF says); the administrators check it and add the government's transfers."""
     import holidays
 
-    def change():
+    with writing():
         _check_year(year, today)
         if days_of(year):
             raise Refused(str(YEAR_HAS_DAYS) % {"year": year})
@@ -178,7 +163,6 @@ def fill_year(year: int, actor: User, today: date) -> int:
                           f"{rules.OBSERVED_REST_DAYS_ARE_DAYS_OFF}")
         forget("calendar")
         return len(found)
-    return _writing(change)
 
 
 # ---- Lenders ----
@@ -197,7 +181,7 @@ def lender(code: str) -> Lender:
 def save_lender(original: str | None, code: str | None, name_kk: str, name_ru: str, position: int | None,
                 actor: User) -> Lender:
     """Add a lender or rename one; its code never changes (referrals keep it)."""
-    def change():
+    with writing():
         row = lender(original) if original else None
         if row is None and db.session.get(Lender, code) is not None:
             raise Refused(LENDER_TAKEN, "code")
@@ -213,19 +197,17 @@ def save_lender(original: str | None, code: str | None, name_kk: str, name_ru: s
                      note=f"{row.code}: {before}«{name_kk}» / «{name_ru}» ({place})")
         forget("lenders")
         return row
-    return _writing(change)
 
 
 def set_lender_active(code: str, active: bool, actor: User) -> Lender:
     """An inactive lender is no longer offered for new referrals; old referrals keep showing its name."""
-    def change():
+    with writing():
         row = lender(code)
         if row.active != active:
             row.active = active
             audit.record("lender_activated" if active else "lender_deactivated", actor, note=row.code)
         forget("lenders")
         return row
-    return _writing(change)
 
 
 # ---- Districts ----
@@ -255,7 +237,7 @@ def _place(row: District) -> str:
 
 def close_district(district_id: int, closed_from: date, actor: User, today: date) -> District:
     """From `closed_from` on the district is no longer offered to new applications; its people and records stay."""
-    def change():
+    with writing():
         row = district(district_id, lock=True)
         if closed_from < today:
             raise Refused(CLOSED_IN_THE_PAST, "closed_from")
@@ -263,18 +245,16 @@ def close_district(district_id: int, closed_from: date, actor: User, today: date
         row.closed_from = closed_from
         audit.record("district_closed", actor, note=f"{_place(row)}: {before} -> closed from {closed_from.isoformat()}")
         return row
-    return _writing(change)
 
 
 def reopen_district(district_id: int, actor: User) -> District:
-    def change():
+    with writing():
         row = district(district_id, lock=True)
         if row.closed_from is None:
             raise Refused(NOT_CLOSED)
         audit.record("district_reopened", actor, note=f"{_place(row)}: was closed from {row.closed_from.isoformat()}")
         row.closed_from = None
         return row
-    return _writing(change)
 
 
 def rename_district(district_id: int, name_kk: str, name_ru: str, renamed_on: date, actor: User,
@@ -282,7 +262,7 @@ def rename_district(district_id: int, name_kk: str, name_ru: str, renamed_on: da
     """The new name from `renamed_on`; the old one is kept (used until the day before), so an application shows
     its district's name as it was when the person applied. Renamed again with the same date: a correction of the
     new name, no name in between."""
-    def change():
+    with writing():
         row = district(district_id, lock=True)
         if renamed_on > today:
             raise Refused(RENAMED_IN_THE_FUTURE, "renamed_on")
@@ -300,4 +280,3 @@ def rename_district(district_id: int, name_kk: str, name_ru: str, renamed_on: da
         audit.record("district_renamed", actor,
                      note=f"{row.kato_code}: {old} -> «{name_kk}» / «{name_ru}» from {renamed_on.isoformat()}")
         return row
-    return _writing(change)
