@@ -7,6 +7,7 @@ once (statuses are re-read under the write lock; notices have a unique key). Eac
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -92,11 +93,13 @@ def follow_ups_due(today: date) -> str:
         sa.select(Application.id, Application.district_id, Certificate.issued_on)
         .join(Certificate, Certificate.application_id == Application.id)
         .where(Application.status.in_(TRAINED), Certificate.issued_on <= today - timedelta(days=180)))  # 6 months are never shorter
-    done = {(a, m) for a, m in db.session.execute(
-        sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after))}
+    done: dict[int, set[int]] = defaultdict(set)
+    for application_id, months in db.session.execute(
+            sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)):
+        done[application_id].add(months)
     keys = []
     for application_id, district_id, issued_on in rows:
-        for months in rules.follow_ups_due(issued_on, (m for a, m in done if a == application_id), today):
+        for months in rules.follow_ups_due(issued_on, done.get(application_id, ()), today):
             key = f"follow_up:{application_id}:{months}"
             keys.append(key)
             open_notice("follow_up_due", key, application_id=application_id, district_id=district_id,
