@@ -14,11 +14,11 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from .access import applications_for
-from .database import begin_write
+from .database import writing
 from .extensions import db
 from .lifecycle import WITHDRAWABLE, WITHDRAWAL_REASONS, Actor, move_to
 from .models import Application, Status, User
-from .refusals import NotFound, Refused
+from .refusals import NotFound
 
 REASON_LABELS = {
     "found_work": _l("Found a job"),
@@ -51,15 +51,11 @@ def withdraw(application_id: int, *, by: Actor, reason: str, note: str | None = 
     """Withdraw one application: the applicant's own (by=APPLICANT) or one of the staff member's area."""
     if reason not in WITHDRAWAL_REASONS:
         raise ValueError("a withdrawal needs a reason from the list")
-    begin_write()
-    query = applications_for(by) if isinstance(by, User) else sa.select(Application)
-    application = db.session.scalar(query.where(Application.id == application_id).with_for_update(of=Application))
-    try:
+    with writing():
+        query = applications_for(by) if isinstance(by, User) else sa.select(Application)
+        application = db.session.scalar(query.where(Application.id == application_id)
+                                        .with_for_update(of=Application))
         if application is None:
             raise NotFound(application_id)
         move_to(application, Status.WITHDRAWN, by=by, reason=reason, note=(note or "").strip()[:300] or None)
-    except (Refused, NotFound):
-        db.session.rollback()
-        raise
-    db.session.commit()
     return application

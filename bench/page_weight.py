@@ -447,6 +447,22 @@ VISITS = [
     Visit("potential.edit_question", "admin", lambda i: f"/admin/test/questions/{i.question}", "edit a question"),
     Visit("potential.pass_marks", "admin", lambda i: "/admin/test/pass-marks", "pass marks"),
     Visit("potential.pass_mark", "admin", lambda i: f"/admin/test/pass-marks/{i.year}", "pass mark of a year"),
+    Visit("reference_admin.index", "admin", lambda i: "/admin/reference", "reference data"),
+    Visit("reference_admin.mci", "admin", lambda i: "/admin/reference/mci", "MCI by year"),
+    Visit("reference_admin.new_mci", "admin", lambda i: "/admin/reference/mci/new", "new MCI rate"),
+    Visit("reference_admin.edit_mci", "admin", lambda i: "/admin/reference/mci/2026-01-01", "change an MCI rate"),
+    Visit("reference_admin.calendar_year", "admin", lambda i: f"/admin/reference/calendar/{i.year}",
+          "public holidays of a year"),
+    Visit("reference_admin.new_day", "admin", lambda i: f"/admin/reference/calendar/{i.year}/new", "new calendar day"),
+    Visit("reference_admin.edit_day", "admin", lambda i: "/admin/reference/calendar/day/2026-03-08",
+          "change a calendar day"),
+    Visit("reference_admin.lenders", "admin", lambda i: "/admin/reference/lenders", "lenders"),
+    Visit("reference_admin.new_lender", "admin", lambda i: "/admin/reference/lenders/new", "new lender"),
+    Visit("reference_admin.edit_lender", "admin", lambda i: "/admin/reference/lenders/damu", "change a lender"),
+    Visit("reference_admin.districts", "admin", lambda i: f"/admin/reference/districts?region={i.region}",
+          "districts of a region"),
+    Visit("reference_admin.district", "admin", lambda i: f"/admin/reference/districts/{i.district}",
+          "close or rename a district"),
 ]
 
 

@@ -205,20 +205,27 @@ def _applications(rng, plans_by_year, cohorts, home, districts, this_year) -> tu
         people += [(None, _pick(rng, WAITING if year == this_year else ENDED)) for _ in range(count - len(people))]
         for cohort_id, status in people:
             iin, born = next(iins)
-            created = datetime(year, 2, 1) + timedelta(minutes=7 * n % 200_000)
-            rows.append({
-                "programme_year": year, "iin": iin, "surname": rng.choice(SURNAMES), "first_name": rng.choice(NAMES),
-                "patronymic": None, "birth_date": born, "sex": "male" if int(iin[6]) % 2 else "female",
-                "phone": f"+7701{rng.randrange(10**7):07d}", "district_id": d,
-                "social_status": rng.choice(["unemployed", "self_employed"]),
-                "education": rng.choice(["basic", "secondary", "vocational", "higher"]),
-                "channel": rng.choice(["akimat", "employment_centre", "chamber_branch"]), "status": status,
-                "access_code_hash": known_hash if n % (APPLICATIONS // LOOKUPS) == 0 else unknown_hash,
-                "submission_key": f"bench-{n}", "language": "kk", "consent_version": "2026-1",
-                "consent_language": "kk", "consent_at": created, "cohort_id": cohort_id,
-                "entered_by_id": None, "created_at": created, "updated_at": created})
+            rows.append(application_row(
+                rng, n, year=year, district_id=d, status=status, cohort_id=cohort_id, iin=iin, born=born,
+                access_code_hash=known_hash if n % (APPLICATIONS // LOOKUPS) == 0 else unknown_hash))
             n += 1
     return rows, known_hash
+
+
+def application_row(rng: random.Random, n: int, *, year: int, district_id: int, status: str, cohort_id: int | None,
+                    iin: str, born: date, access_code_hash: str) -> dict:
+    """The `n`th bench application's row for a bulk insert: names, phone and answers drawn from `rng`."""
+    created = datetime(year, 2, 1) + timedelta(minutes=7 * n % 200_000)
+    return {
+        "programme_year": year, "iin": iin, "surname": rng.choice(SURNAMES), "first_name": rng.choice(NAMES),
+        "patronymic": None, "birth_date": born, "sex": "male" if int(iin[6]) % 2 else "female",
+        "phone": f"+7701{rng.randrange(10**7):07d}", "district_id": district_id,
+        "social_status": rng.choice(["unemployed", "self_employed"]),
+        "education": rng.choice(["basic", "secondary", "vocational", "higher"]),
+        "channel": rng.choice(["akimat", "employment_centre", "chamber_branch"]), "status": status,
+        "access_code_hash": access_code_hash, "submission_key": f"bench-{n}", "language": "kk",
+        "consent_version": "2026-1", "consent_language": "kk", "consent_at": created, "cohort_id": cohort_id,
+        "entered_by_id": None, "created_at": created, "updated_at": created}
 
 
 def _marks(rng, cohorts, this_year, admin_id) -> int:

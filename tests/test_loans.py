@@ -15,6 +15,8 @@ from bastau.models import (
     Application,
     AuditEntry,
     BusinessFollowUp,
+    Certificate,
+    CertificateKind,
     Cohort,
     LoanOutcome,
     LoanReferral,
@@ -22,6 +24,7 @@ from bastau.models import (
     Role,
     Status,
     TrainingDay,
+    User,
 )
 from tests.conftest import csrf_token, district, login, page_text, post_form
 
@@ -90,6 +93,23 @@ def chamber(client, make_user):
 @pytest.fixture
 def defended(make_application):
     return make_application(status=Status.DEFENDED)
+
+
+def certify(app, application_id: int, issued_on: date) -> None:
+    """A certificate for the participant: the follow-ups count their months from its date."""
+    with app.app_context():
+        trainer = db.session.scalar(sa.select(User.id).limit(1))
+        start = issued_on - timedelta(days=40)
+        cohort = Cohort(district_id=district().id, programme_year=start.year, number=6, language="kk", venue="Зал",
+                        start_date=start, training_days=25, capacity=20, trainer_id=trainer, created_by_id=trainer)
+        cohort.days = [TrainingDay(day_number=i + 1, date=start + timedelta(days=i), module_number=1 + i * 12 // 25)
+                       for i in range(25)]
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add(Certificate(application_id=application_id, number=rules.certificate_number(start.year),
+                                   kind=CertificateKind.COMPLETION, cohort_id=cohort.id, language="kk",
+                                   issued_on=issued_on))
+        db.session.commit()
 
 
 def refer(client, application_id, **overrides):
@@ -206,8 +226,9 @@ def follow_up(client, application_id, months, **overrides):
     return post_form(client, f"{url}/follow-up/{months}", data, page=url)
 
 
-def test_follow_ups_at_6_and_12_months_and_editing_updates(chamber, make_application, store):
+def test_follow_ups_at_6_and_12_months_and_editing_updates(app, chamber, make_application, store):
     trained = make_application(status=Status.NOT_DEFENDED)
+    certify(app, trained, today() - timedelta(days=400))
     assert follow_up(chamber, trained, 6).status_code == 302
     assert follow_up(chamber, trained, 12, business_opened="no", registered_as_ie="no", jobs_created="0",
                      opened_on="").status_code == 302
@@ -226,9 +247,22 @@ def test_follow_ups_at_6_and_12_months_and_editing_updates(chamber, make_applica
 
 @pytest.mark.parametrize("overrides", [{"jobs_created": "-1"}, {"opened_on": ""}, {"business_opened": ""},
                                        {"opened_on": (today() + timedelta(days=2)).isoformat()}])
-def test_bad_follow_ups_are_refused(chamber, defended, store, overrides):
+def test_bad_follow_ups_are_refused(app, chamber, defended, store, overrides):
+    certify(app, defended, today() - timedelta(days=200))
     assert follow_up(chamber, defended, 6, **overrides).status_code in (409, 422)
     assert store.count(BusinessFollowUp) == 0
+
+
+def test_a_follow_up_is_refused_before_it_falls_due_six_months_after_the_certificate(app, chamber, defended,
+                                                                                    store):
+    assert follow_up(chamber, defended, 6).status_code == 409  # no certificate yet
+    certified_on = today() - timedelta(days=100)
+    certify(app, defended, certified_on)
+    early = follow_up(chamber, defended, 6)
+    assert early.status_code == 409 and store.count(BusinessFollowUp) == 0
+    due = rules.months_later(certified_on, 6)
+    assert str(due.year) in page_text(early) and str(due.day) in page_text(early)  # "from <the due date>"
+    assert 'class="not-due"' in page_text(chamber.get(f"/financing/{defended}"))  # no form to fill in yet
 
 
 def test_no_follow_up_before_training_is_completed_or_for_other_months(chamber, make_application, defended):
@@ -266,7 +300,8 @@ def test_the_list_filters_by_status_and_shows_follow_ups_due(app, chamber, make_
         db.session.add(cohort)
         db.session.commit()
         cohort_id = cohort.id
-    completed = make_application(status=Status.TRAINING_COMPLETED, surname="Серікова", cohort_id=cohort_id)
+    completed = make_application(status=Status.NOT_DEFENDED, surname="Серікова", cohort_id=cohort_id)
+    certify(app, completed, start + timedelta(days=30))
     body = page_text(chamber.get("/financing"))
     assert f'id="participant-{referred}"' in body and f'id="participant-{defended}"' in body
     assert f'id="participant-{completed}"' not in body  # not at a financing step

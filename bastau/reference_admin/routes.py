@@ -180,8 +180,8 @@ def edit_day(day: str):
 @role_required(ADMIN)
 def remove_day(day: str):
     found = _day(day)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    if not ConfirmForm().validate_on_submit():  # not the page's button (400 is kept for a missing CSRF token)
+        return _calendar_page(found.year, status=422)
     try:
         services.remove_day(found, current_user)
     except services.NotFound:
@@ -197,7 +197,7 @@ def fill_year(year: int):
     _year_or_404(year)
     form = FillYearForm()
     if not form.validate_on_submit() or form.year.data != str(year):
-        return _calendar_page(year, status=400)
+        return _calendar_page(year, status=422)
     try:
         added = services.fill_year(year, current_user, today())
     except services.Refused as refused:
@@ -256,7 +256,7 @@ def lender_active(code: str):
     """Offer a lender for new referrals again, or stop offering it (lenders are never deleted)."""
     wanted = request.form.get("active")
     if wanted not in ("0", "1") or not ConfirmForm().validate_on_submit():
-        abort(400)
+        return render_page("reference/lenders.html", rows=services.all_lenders(), status=422)
     try:
         services.set_lender_active(code, wanted == "1", current_user)
     except services.NotFound:
@@ -320,7 +320,7 @@ def close_district(district_id: int):
 @role_required(ADMIN)
 def reopen_district(district_id: int):
     if not ConfirmForm().validate_on_submit():
-        abort(400)
+        return _district_page(district_id, status=422)
     try:
         services.reopen_district(district_id, current_user)
     except services.NotFound:
