@@ -57,10 +57,13 @@ def is_flagged(application: Application, tally: Tally) -> bool:
 
 def over_limit_query() -> sa.Select:
     """Ids of participants in training with more unexcused days than the rule allows (before "keeps": a cheap
-    first cut in SQL; `flagged_among` applies the whole rule)."""
-    absent = (sa.select(Attendance.application_id).where(Attendance.mark == Mark.ABSENT)
-              .group_by(Attendance.application_id).having(sa.func.count() > rules.MAX_UNEXCUSED_DAYS))
-    return sa.select(Application.id).where(Application.status == Status.IN_TRAINING, Application.id.in_(absent))
+    first cut in SQL; `flagged_among` applies the whole rule). Counted per participant in training, through the
+    index on attendance.application_id, never over the attendance of every year."""
+    absent = (sa.select(sa.func.count()).select_from(Attendance)
+              .where(Attendance.application_id == Application.id, Attendance.mark == Mark.ABSENT)
+              .correlate(Application).scalar_subquery())
+    return sa.select(Application.id).where(Application.status == Status.IN_TRAINING,
+                                           absent > rules.MAX_UNEXCUSED_DAYS)
 
 
 def flagged_among(query: sa.Select) -> dict[int, Tally]:
@@ -79,8 +82,22 @@ def awaiting_commission(application_ids: list[int]) -> set[int]:
 def flagged_on(application_id: int, tally: Tally) -> date | None:
     """The day the present flag began: the date of the unexcused absence that first went over both the
     limit and what the last "keep" covered."""
-    nth = max(rules.MAX_UNEXCUSED_DAYS, tally.kept_at) + 1
-    return db.session.scalar(
-        sa.select(TrainingDay.date).join(Attendance, Attendance.training_day_id == TrainingDay.id)
-        .where(Attendance.application_id == application_id, Attendance.mark == Mark.ABSENT)
-        .order_by(TrainingDay.date).offset(nth - 1).limit(1))
+    return flag_dates({application_id: tally}).get(application_id)
+
+
+def flag_dates(flagged: dict[int, Tally]) -> dict[int, date]:
+    """`flagged_on` of many participants in one query: each one's absences numbered by date, and the one that
+    went over (the limit, or what their last "keep" covered) picked out."""
+    if not flagged:
+        return {}
+    nth = {application_id: max(rules.MAX_UNEXCUSED_DAYS, tally.kept_at) + 1
+           for application_id, tally in flagged.items()}
+    numbered = (sa.select(Attendance.application_id, TrainingDay.date,
+                          sa.func.row_number().over(partition_by=Attendance.application_id,
+                                                    order_by=TrainingDay.date).label("nth"))
+                .join(TrainingDay, Attendance.training_day_id == TrainingDay.id)
+                .where(Attendance.application_id.in_(list(nth)), Attendance.mark == Mark.ABSENT)
+                .subquery())
+    rows = db.session.execute(sa.select(numbered.c.application_id, numbered.c.date, numbered.c.nth)
+                              .where(numbered.c.nth > rules.MAX_UNEXCUSED_DAYS))
+    return {application_id: day for application_id, day, number in rows if number == nth[application_id]}

@@ -5,7 +5,7 @@ Which roles see which kind, and the words for each, are here; the jobs open and 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -35,28 +35,46 @@ WORDS = {
 }
 
 
+CHUNK = 5_000  # keys or ids in one IN (...): far below SQLite's limit of bound parameters
+
+
+def _chunks(items: list) -> Iterable[list]:
+    return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
+
+
 def open_notice(kind: str, key: str, *, application_id: int | None = None, district_id: int | None = None,
                 detail: str | None = None) -> bool:
     """Open a notice unless one with that key exists (open or closed: a closed one was dealt with); True if new.
     A notice closed because the thing went away and then came back is opened again."""
-    found = db.session.scalar(sa.select(Notice).where(Notice.key == key))
-    if found is None:
-        db.session.add(Notice(kind=kind, key=key, application_id=application_id, district_id=district_id,
-                              detail=detail))
-        return True
-    if found.closed_at is not None:
-        found.closed_at = None
-        return True
-    return False
+    return open_notices(kind, {key: {"application_id": application_id, "district_id": district_id,
+                                     "detail": detail}}) == 1
+
+
+def open_notices(kind: str, found: Mapping[str, Mapping]) -> int:
+    """`open_notice` for many keys at once, a few statements in all: `found` maps each key to the notice's
+    application_id, district_id and detail (any may be left out). Returns how many were opened or opened again."""
+    existing: dict[str, tuple[int, object]] = {}
+    for keys in _chunks(list(found)):
+        existing.update((key, (notice_id, closed_at)) for key, notice_id, closed_at in db.session.execute(
+            sa.select(Notice.key, Notice.id, Notice.closed_at).where(Notice.key.in_(keys))))
+    new = [{"application_id": None, "district_id": None, "detail": None, **values, "kind": kind, "key": key}
+           for key, values in found.items() if key not in existing]
+    if new:
+        db.session.execute(sa.insert(Notice), new)
+    again = [notice_id for notice_id, closed_at in existing.values() if closed_at is not None]
+    for ids in _chunks(again):
+        db.session.execute(sa.update(Notice).where(Notice.id.in_(ids)).values(closed_at=None))
+    return len(new) + len(again)
 
 
 def close_except(kind: str, keys: Iterable[str]) -> int:
     """Close the open notices of a kind whose key is not among those still found."""
     keep = set(keys)
-    closing = [n for n in db.session.scalars(sa.select(Notice).where(Notice.kind == kind, Notice.closed_at.is_(None)))
-               if n.key not in keep]
-    for notice in closing:
-        notice.closed_at = utcnow()
+    closing = [notice_id for notice_id, key in db.session.execute(
+        sa.select(Notice.id, Notice.key).where(Notice.kind == kind, Notice.closed_at.is_(None))) if key not in keep]
+    now = utcnow()
+    for ids in _chunks(closing):
+        db.session.execute(sa.update(Notice).where(Notice.id.in_(ids)).values(closed_at=now))
     return len(closing)
 
 
@@ -88,7 +106,7 @@ def link(notice: Notice) -> str | None:
 
     role = current_user.role
     if notice.kind == "commission_overdue":
-        targets = ("commission.review", "trainer.review") if role == Role.COMMISSION else ("staff.application",)
+        targets = ("commission.review",) if role == Role.COMMISSION else ("staff.application",)
     elif notice.kind == "follow_up_due":
         targets = ("loans.participant",)
     else:

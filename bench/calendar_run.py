@@ -55,6 +55,7 @@ FOLLOW_UPS_RECORDED = {6: 0.85, 12: 0.8}
 # Statuses inside a cohort (seed.py's FINISHED, TRAINING, STARTING), plus trained and not yet defended.
 DEFENDING = {"training_completed": 15, "expelled": 1}
 GOAL_SECONDS = 10
+MARK_COLUMNS = ("training_day_id", "application_id", "mark", "reason", "note", "recorded_by_id", "recorded_at")
 POSTGRES_URL = os.environ.get("BENCH_CALENDAR_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_calendar")
 
 
@@ -95,18 +96,24 @@ def bulk_insert(table: str, rows: list[tuple], columns: tuple[str, ...]) -> int:
             for row in rows:
                 copy.write_row(row)
     else:
-        stamps = [i for i, value in enumerate(rows[0]) if isinstance(value, date)]
+        kinds = [next((type(row[i]) for row in rows if row[i] is not None), None) for i in range(len(columns))]
+        stamps = [i for i, kind in enumerate(kinds) if kind is not None and issubclass(kind, date)]
         if stamps:
-            rows = [tuple(_sqlite_value(v) if i in stamps else v for i, v in enumerate(row)) for row in rows]
+            rows = [_sqlite_row(row, stamps) for row in rows]
         driver.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
                                     f"({', '.join('?' * len(columns))})", rows)
     return len(rows)
 
 
-def _sqlite_value(value):
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value.isoformat() if isinstance(value, date) else value
+def _sqlite_row(row: tuple, stamps: list[int]) -> list:
+    row = list(row)
+    for i in stamps:
+        value = row[i]
+        if isinstance(value, datetime):
+            row[i] = value.isoformat(" ", "microseconds")
+        elif value is not None:
+            row[i] = value.isoformat()
+    return row
 
 
 def _phase(start: date, today: date) -> str:
@@ -127,8 +134,8 @@ WEIGHTS = {"starting": seed.STARTING, "training": seed.TRAINING, "ended": seed.T
 def _start(rng: random.Random, index: int, years_ago: int, number: int, today: date) -> date:
     """When a cohort starts: earlier years' and this year's first three are over; the fourth ended yesterday in
     every other district and is at its 11th day elsewhere; the fifth starts today where the fourth goes on."""
-    if years_ago:
-        return today - timedelta(days=365 * years_ago + rng.randint(40, 330))
+    if years_ago:  # any day of that year: every day has certificates 6, 12 and 24 months old
+        return today - timedelta(days=365 * years_ago + rng.randint(0, 364))
     if number <= 2:
         return today - timedelta(days=rng.randint(61, 300))
     if number == 3:
@@ -222,6 +229,9 @@ def seed_calendar(app, total: int, today: date) -> Facts:
                     mark = "absent" if roll < absent else "excused" if roll > 0.96 else "present"
                 marks.append((day_id, person, mark, "illness" if mark == "excused" else None, None, trainer_of[d],
                               datetime.combine(day, clock_time(18))))
+                if len(marks) == 200_000:
+                    facts.marks += bulk_insert("attendance", marks, MARK_COLUMNS)
+                    marks = []
                 if mark == "absent":
                     count += 1
                     fourth = fourth or (day if count == 4 else None)
@@ -251,9 +261,7 @@ def seed_calendar(app, total: int, today: date) -> Facts:
                         notices.append(("follow_up_due", f"follow_up:{person}:{months}", person, d, str(months),
                                         datetime.combine(due, clock_time()), datetime.combine(recorded, clock_time(12))))
         facts.in_a_cohort = len(members)
-        facts.marks = bulk_insert("attendance", marks, ("training_day_id", "application_id", "mark", "reason", "note",
-                                                        "recorded_by_id", "recorded_at"))
-        del marks
+        facts.marks += bulk_insert("attendance", marks, MARK_COLUMNS)
         facts.reviews = bulk_insert("expulsion_review", reviews, (
             "application_id", "expel", "reason", "note", "decided_on", "unexcused_days", "decided_by_id",
             "created_at"))
@@ -295,9 +303,10 @@ class _JobTimes(logging.Handler):
 def timed_run(app, counter, today: date) -> Run:
     """One run_due(today, everything=True), with each job's share of the time and of the SQL statements."""
     log = logging.getLogger("bastau.jobs")
-    handler, level = _JobTimes(counter), log.level
+    handler, level, propagate = _JobTimes(counter), log.level, log.propagate
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+    log.propagate = False  # the table says it
     try:
         with app.app_context():
             counter.count = 0
@@ -307,6 +316,7 @@ def timed_run(app, counter, today: date) -> Run:
     finally:
         log.removeHandler(handler)
         log.setLevel(level)
+        log.propagate = propagate
     previous, before = started, 0
     for name, at, count in handler.marks:
         run.jobs[name] = (at - previous, count - before, results.get(name, "?"))

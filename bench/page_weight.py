@@ -250,7 +250,7 @@ def extend_demo() -> None:
         db.session.add_all(Attendance(training_day_id=day.id, application_id=person.id, mark=Mark.PRESENT,
                                       recorded_by_id=users[Role.TRAINER].id) for day in past)
     dates = rules.training_dates(today() - timedelta(days=60), 25, public_holidays())
-    done = Cohort(district_id=cohort.district_id, programme_year=cohort.programme_year, number=3, language="kk",
+    done = Cohort(district_id=cohort.district_id, programme_year=cohort.programme_year, number=6, language="kk",
                   venue="Қаскелең, Абылай хан 25", start_date=dates[0], training_days=25, capacity=25,
                   trainer=users[Role.TRAINER], created_by_id=users[Role.CHAMBER_STAFF].id)
     done.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25)) for i, d in
@@ -281,18 +281,18 @@ def demo_ids() -> Ids:
     training = cohorts[1]
     day = max((d for d in training.days if d.date <= today()), key=lambda d: d.date)
     lists = db.session.scalars(sa.select(ApplicantList.id).order_by(ApplicantList.id)).all()
-    open_session = db.session.scalar(sa.select(DefenceSession).where(DefenceSession.cohort_id == cohorts[3].id))
+    open_session = db.session.scalar(sa.select(DefenceSession).where(DefenceSession.cohort_id == cohorts[6].id))
     return Ids(
         region=place.region_id, district=place.id, year=today().year, list=lists[0], revised_list=lists[-1],
         submitted=application(Status.SUBMITTED), confirmed=application(Status.TARGET_GROUP_CONFIRMED),
         waiting_for_test=db.session.scalars(sa.select(Application.id).where(
             Application.status == Status.LIST_APPROVED).order_by(Application.id)).all(),
-        training_cohort=training.id, finished_cohort=cohorts[2].id, completed_cohort=cohorts[3].id,
+        training_cohort=training.id, finished_cohort=cohorts[2].id, completed_cohort=cohorts[6].id,
         register_day=day.id, future_day_number=training.days[-1].day_number,
         flagged=application(Status.IN_TRAINING, Application.surname == "Дүйсенбаев"),
         trainee=application(Status.IN_TRAINING, Application.cohort_id == training.id),
         graduate=application(Status.LOAN_APPROVED), open_session=open_session.id,
-        defending=application(Status.TRAINING_COMPLETED, Application.cohort_id == cohorts[3].id),
+        defending=application(Status.TRAINING_COMPLETED, Application.cohort_id == cohorts[6].id),
         certificate=first(sa.select(Certificate.number)), operator=first(sa.select(User.id).where(
             User.username == "operator")), question=first(sa.select(sa.func.min(TestQuestion.id))))
 
@@ -380,6 +380,8 @@ VISITS = [
           before=look_up(lambda i: i.submitted)),
     Visit("status.results", "participant", lambda i: "/status/results", "results (loan approved)",
           before=look_up(lambda i: i.graduate)),
+    Visit("status.withdraw", "applicant", lambda i: "/status/withdraw", "withdrawal: confirm",
+          before=look_up(lambda i: i.submitted)),
     Visit("plans.upload", "trainee", lambda i: "/plans/upload", "business plan upload",
           before=look_up(lambda i: i.trainee)),
     Visit("potential.terminal", "public", lambda i: "/test", "test: code"),

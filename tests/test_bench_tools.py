@@ -1,9 +1,10 @@
-"""The load benchmark's own tools: the IIN generator of bench/wrk/iin.lua against bastau.rules, and the reading
-of wrk's output in bench/load.py. The Lua runs in a `lua`/`luajit` interpreter if there is one, else in wrk's
+"""The benchmarks' own tools: the IIN generator of bench/wrk/iin.lua against bastau.rules, the reading of wrk's
+output in bench/load.py, and bench/calendar_run.py at a small scale. The Lua runs in a `lua`/`luajit` interpreter if there is one, else in wrk's
 own LuaJIT (the script prints and exits before wrk connects anywhere); without either that part is skipped."""
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -13,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from bastau import rules
+from bastau.jobs import PERIODIC
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import calendar_run  # noqa: E402
 import load  # noqa: E402
 
 # Captured from a real run: `wrk -t2 -c50 -d3s --latency -s bench/wrk/submit.lua` with 50 journeys refused (422).
@@ -124,3 +127,18 @@ def test_a_page_whose_every_answer_timed_out_misses_the_latency_goal():
     lost = load.Result("dashboard", "database", figures(1, 0) | {"timeouts": 15})
     assert load.verdict(lost, hello)[0] == "**missed**"
     assert f"| > {load.TIMEOUT * 1000:,} |" in load.table([hello, lost]).splitlines()[-1]
+
+
+def test_the_calendar_bench_runs_small_and_reports_each_job_and_the_goal():
+    """bench/calendar_run.py at 2,000 applications on SQLite: the seeding still fits the schema, the run moves
+    people, and the section names every job and the goal (the real run, at 500,000, is `make bench`'s)."""
+    report = calendar_run.run(total=2_000, databases=("sqlite",))
+    assert "not available" not in report, report
+    assert "2,000 applications" in report
+    for job in PERIODIC:
+        assert report.count(f"| {job.name} |") == 1, job.name
+    started, completed = map(int, re.search(r"\| training_moves \|[^|]+\|[^|]+\| (\d+) started, (\d+) completed",
+                                            report).groups())
+    assert started > 0 and completed > 0  # a cohort began today and another ended yesterday
+    assert re.search(r"\| training_moves \|(?:[^|]+\|){4}[^|]+\| 0 started, 0 completed \|", report)  # then nothing
+    assert re.search(r"Goal: one full calendar run under 10 s — SQLite (met|\*\*missed\*\*) \(", report)

@@ -3,6 +3,7 @@ who may make it, the audit entry and the event, withdrawal, and `move_to` as the
 from __future__ import annotations
 
 import ast
+import re
 import itertools
 from pathlib import Path
 
@@ -197,6 +198,20 @@ def test_the_applicant_withdraws_after_a_confirm_step_and_may_apply_again(app, c
     again = apply(app.test_client(), app, headers=headers, iin=iin)  # the same IIN, the same year
     assert again.status_code == 200
     assert store.count(Application, Application.iin == iin) == 2
+
+
+def test_an_expired_page_keeps_the_chosen_reason(app, client, store, make_application):
+    application_id = make_application(status=S.SUBMITTED)
+    with client.session_transaction() as session:
+        session["status_application_id"] = application_id
+    page = client.post("/status/withdraw", data={"reason": "moved_away", "note": "Алматыға көштім",
+                                                 "csrf_token": "expired"})
+    assert page.status_code == 400
+    body = page_text(page)
+    assert 'value="moved_away" checked' in body or 'checked value="moved_away"' in body or \
+        re.search(r'<input[^>]*checked[^>]*value="moved_away"|<input[^>]*value="moved_away"[^>]*checked', body)
+    assert "Алматыға көштім" in body
+    assert store.scalar(sa.select(Application.status)) == S.SUBMITTED
 
 
 def test_no_withdrawal_after_training_is_completed(app, client, store, make_application):

@@ -155,7 +155,13 @@ def _as_participant(client, world) -> None:  # noqa: F811
         session["status_application_id"] = application_id
 
 
-VISITOR_SETUP = {"plans.upload": _as_participant}
+def _as_applicant(client, world) -> None:  # noqa: F811
+    """The session an applicant has after the status look-up (withdrawal needs it)."""
+    with client.session_transaction() as session:
+        session["status_application_id"] = world["own"]["application_id"]
+
+
+VISITOR_SETUP = {"plans.upload": _as_participant, "status.withdraw": _as_applicant}
 FORM_DATA = {"potential.question_active": {"active": "1"}}  # reach the route; "1" keeps the shared bank as it is
 
 

@@ -27,7 +27,6 @@ from ..forms import (
     is_id,
     regions_by_name,
 )
-from ..forms import well_formed_iin  # noqa: F401  (bastau/status/routes.py still imports it from here)
 from ..models import District, Region
 from .services import active_application_year
 

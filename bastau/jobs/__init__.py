@@ -51,12 +51,18 @@ BY_NAME = {job.name: job for job in PERIODIC}
 
 
 def _ensure_row(name: str) -> None:
+    """The job's row, made on its first run. Read first without a lock (it exists on every run but the first);
+    a writer transaction to add it (on SQLite a reader that starts writing could be refused rather than wait)."""
+    if db.session.scalar(sa.select(JobRun.name).where(JobRun.name == name)) is not None:
+        db.session.rollback()
+        return
+    begin_write()
     if db.session.get(JobRun, name) is None:
         db.session.add(JobRun(name=name, runs=0))
-        try:
-            db.session.commit()
-        except IntegrityError:  # another worker made it a moment ago
-            db.session.rollback()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker (PostgreSQL) made it a moment ago
+        db.session.rollback()
 
 
 def run_job(job: Job, today: date | None = None):
@@ -72,7 +78,11 @@ def run_job(job: Job, today: date | None = None):
     except Exception as error:
         db.session.rollback()
         log.exception("job %s failed", job.name)
-        _record_failure(job.name, started, error)
+        try:
+            _record_failure(job.name, started, error)
+        except Exception:  # the database itself may be what failed: the log has it
+            db.session.rollback()
+            log.exception("job %s: could not record the failure", job.name)
         raise
     run.last_finished_at = run.last_succeeded_at = utcnow()
     run.last_result, run.last_error, run.runs = str(result)[:300], None, run.runs + 1
@@ -115,6 +125,7 @@ def run_due(today: date | None = None, everything: bool = False) -> dict[str, st
         try:
             results[job.name] = str(run_job(job, today))
         except Exception as error:  # recorded in JobRun and logged; the other jobs still run
+            db.session.rollback()
             results[job.name] = f"failed: {type(error).__name__}"
     return results
 

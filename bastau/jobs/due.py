@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import audit, rules
-from ..absences import flagged_among, flagged_on
+from ..absences import flag_dates, flagged_among
 from ..calendar import public_holidays
 from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
 from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
-from ..notices import close_except, open_notice
+from ..notices import close_except, open_notice, open_notices
 
 
 def _last_day():
@@ -44,7 +45,7 @@ def training_moves(today: date) -> Moved:
            .where(Application.status.in_(IN_A_COHORT),
                   sa.or_(sa.and_(Application.status == Status.ENROLLED, Cohort.start_date <= today),
                          _last_day() < today))
-           .order_by(Application.id).with_for_update(of=Application))
+           .options(contains_eager(Application.cohort)).order_by(Application.id).with_for_update(of=Application))
     people = db.session.scalars(due).all()
     if not people:
         return Moved()
@@ -57,7 +58,8 @@ def training_moves(today: date) -> Moved:
         if application.status == Status.ENROLLED and application.cohort.start_date <= today:
             move_to(application, Status.IN_TRAINING, by=CALENDAR, note=cohort_title)
             moved.started += 1
-    waiting = flagged_among(sa.select(Application.id).where(Application.id.in_([p.id for p in people])))
+    # Those of the same cohorts who are flagged: a query of ids, not a list as long as the catch-up is.
+    waiting = flagged_among(sa.select(Application.id).where(Application.cohort_id.in_(sorted(last_days))))
     for application in people:
         last = last_days.get(application.cohort_id)
         if application.status == Status.IN_TRAINING and last is not None and last < today \
@@ -71,20 +73,22 @@ def commission_reminders(today: date) -> str:
     """A flag with no commission decision after 5 working days goes on the chamber's and the commission's
     desks; a reminder closes once the flag is gone (expelled, kept, withdrawn)."""
     flagged = flagged_among(sa.select(Application.id))
+    flagged_since = flag_dates(flagged)
+    district_of = dict(db.session.execute(
+        sa.select(Application.id, Application.district_id).where(Application.id.in_(list(flagged)))).all())
     non_working = public_holidays()
-    keys = []
+    found = {}
     for application_id, tally in flagged.items():
-        since = flagged_on(application_id, tally)
+        since = flagged_since.get(application_id)
         if since is None or rules.working_days_between(since, today, non_working) \
                 < rules.COMMISSION_REMINDER_WORKING_DAYS:
             continue
         key = f"commission:{application_id}:{max(rules.MAX_UNEXCUSED_DAYS, tally.kept_at) + 1}"
-        keys.append(key)
-        district_id = db.session.scalar(sa.select(Application.district_id).where(Application.id == application_id))
-        open_notice("commission_overdue", key, application_id=application_id, district_id=district_id,
-                    detail=since.isoformat())
-    closed = close_except("commission_overdue", keys)
-    return f"{len(keys)} waiting for the commission, {closed} closed"
+        found[key] = {"application_id": application_id, "district_id": district_of[application_id],
+                      "detail": since.isoformat()}
+    open_notices("commission_overdue", found)
+    closed = close_except("commission_overdue", found)
+    return f"{len(found)} waiting for the commission, {closed} closed"
 
 
 def follow_ups_due(today: date) -> str:
@@ -97,21 +101,23 @@ def follow_ups_due(today: date) -> str:
     for application_id, months in db.session.execute(
             sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)):
         done[application_id].add(months)
-    keys = []
+    found = {}
     for application_id, district_id, issued_on in rows:
         for months in rules.follow_ups_due(issued_on, done.get(application_id, ()), today):
-            key = f"follow_up:{application_id}:{months}"
-            keys.append(key)
-            open_notice("follow_up_due", key, application_id=application_id, district_id=district_id,
-                        detail=str(months))
-    closed = close_except("follow_up_due", keys)
-    return f"{len(keys)} follow-ups due, {closed} closed"
+            found[f"follow_up:{application_id}:{months}"] = {"application_id": application_id,
+                                                             "district_id": district_id, "detail": str(months)}
+    open_notices("follow_up_due", found)
+    closed = close_except("follow_up_due", found)
+    return f"{len(found)} follow-ups due, {closed} closed"
 
 
 def loan_priority(today: date) -> str:
     """A certificate's 24-month loan priority ends: mark it and write it in the person's history, once."""
-    open_ones = db.session.scalars(sa.select(Certificate).where(Certificate.priority_closed_on.is_(None))
-                                   .with_for_update()).all()
+    open_ones = db.session.scalars(
+        sa.select(Certificate).options(selectinload(Certificate.application))
+        .where(Certificate.priority_closed_on.is_(None),
+               Certificate.issued_on < today - timedelta(days=730))  # 24 months are never shorter
+        .with_for_update(of=Certificate)).all()
     closed = 0
     for certificate in open_ones:
         until = rules.loan_priority_until(certificate.issued_on)
@@ -135,4 +141,3 @@ def reference_data(today: date) -> str:
     closed = sum(close_except("reference_" + kind, keys) for kind in ("mci_missing", "holidays_missing",
                                                                        "no_lender"))
     return f"{len(keys)} reference warnings, {closed} closed"
-

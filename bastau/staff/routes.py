@@ -141,7 +141,6 @@ def withdraw(application_id: int):
     try:
         withdrawal.withdraw(found.id, by=current_user, reason=form.reason.data, note=form.note.data)
     except Refused as refused:
-        db.session.rollback()
         found = db.session.get(Application, application_id)
         return _application_page(found, status=409, withdraw_form=form, withdraw_error=refused.message)
     flash(_l("The withdrawal is recorded."))

@@ -8,11 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from .. import rules
-from ..apply.forms import well_formed_iin
+from .. import rules, withdrawal
 from ..apply.services import find_application
 from ..extensions import db, limiter
+from ..forms import well_formed_iin
 from ..labels import EXPULSION_REASON_LABELS, NEXT_STEPS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..lifecycle import APPLICANT
 from ..loans import services as loans
 from ..models import (
     Application,
@@ -26,10 +27,10 @@ from ..models import (
     Status,
     TrainingDay,
 )
-from ..web import render_page
+from ..refusals import Refused
+from ..web import OPENED, render_page
 
 bp = Blueprint("status", __name__, url_prefix="/status")
-OPENED = "status_application_id"
 NOT_FOUND = _l("We could not find an application with these details. Check all three against your receipt "
                "and try again.")
 
@@ -78,11 +79,10 @@ def view():
     if application is None:
         return redirect(url_for(".lookup"))
     history = [entry for entry in application.history if entry.to_status is not None]
-    from ..withdrawal import REASON_LABELS, can_withdraw
     return render_page("status/view.html", application=application, history=history,
                        labels=STATUS_LABELS, next_step=NEXT_STEPS.get(application.status),
-                       can_withdraw=can_withdraw(application),
-                       withdrawal_reasons=REASON_LABELS,
+                       can_withdraw=withdrawal.can_withdraw(application),
+                       withdrawal_reasons=withdrawal.REASON_LABELS,
                        reasons={**NOT_TARGET_GROUP_REASON_LABELS, **EXPULSION_REASON_LABELS})
 
 
@@ -141,19 +141,14 @@ CERTIFICATE_KIND_LABELS = {
 
 @bp.route("/withdraw", methods=["GET", "POST"])
 def withdraw():
-    from .. import withdrawal
-    from ..lifecycle import APPLICANT
-    from ..refusals import Refused
-
-    application_id = session.get(OPENED)
-    application = db.session.get(Application, application_id) if isinstance(application_id, int) else None
+    """The confirm step, then the withdrawal itself; works without JavaScript."""
+    application = _opened_application()
     if application is None:
         return redirect(url_for(".lookup"))
     form = withdrawal.WithdrawForm()
     error = None
     if not withdrawal.can_withdraw(application):
-        error = _l("This application can no longer be withdrawn: the training is completed or the application is "
-                   "closed.")
+        error = CANNOT_WITHDRAW
     elif form.validate_on_submit():
         try:
             withdrawal.withdraw(application.id, by=APPLICANT, reason=form.reason.data, note=form.note.data)
@@ -162,9 +157,30 @@ def withdraw():
         else:
             flash(_l("Your application is withdrawn. You may apply again whenever you wish."))
             return redirect(url_for(".view"))
-    return render_page("status/withdraw.html", application=application, form=form, error=error,
-                       labels=STATUS_LABELS, status=422 if (form.errors or error) and request.method == "POST"
-                       else 200)
+    failed = request.method == "POST" and (form.errors or error)
+    return _withdraw_page(application, form, error=error, status=422 if failed else 200)
 
 
-withdraw.on_csrf_error = lambda: redirect(url_for(".withdraw"))
+def _opened_application() -> Application | None:
+    application_id = session.get(OPENED)
+    return db.session.get(Application, application_id) if isinstance(application_id, int) else None
+
+
+def _withdraw_page(application: Application, form, status: int, **context):
+    return render_page("status/withdraw.html", application=application, form=form, labels=STATUS_LABELS,
+                       status=status, **context)
+
+
+def _withdraw_token_expired():
+    """The page stood open too long: show it again with the answer the person chose, to press once more."""
+    application = _opened_application()
+    if application is None:
+        return redirect(url_for(".lookup"))
+    return _withdraw_page(application, withdrawal.WithdrawForm(meta={"csrf": False}), status=400,
+                          notice=_l("For your safety the page was renewed. Check your answer and press the "
+                                    "button again."))
+
+
+withdraw.on_csrf_error = _withdraw_token_expired
+CANNOT_WITHDRAW = _l("This application can no longer be withdrawn: the training is completed or the application is "
+                     "closed.")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, rules
 from ..access import applications_for, in_area
-from ..calendar import module_title, public_holidays
+from ..calendar import module_title, public_holidays, training_dates, transferred_working_days
 from ..clock import today as kz_today
 from ..database import alphabetically, writing
 from ..extensions import db
@@ -207,7 +207,7 @@ def create_cohort(actor: User, *, programme_year: int, number: int, language: st
             trainer = _trainer(trainer_id, actor.district_id)
             if number not in free_numbers(actor.district_id, programme_year):
                 raise Refused(_fill(NUMBER_TAKEN, number=number, year=programme_year), "number")
-            dates = rules.training_dates(start, training_days, public_holidays())
+            dates = training_dates(start, training_days)
             cohort = Cohort(district_id=actor.district_id, programme_year=programme_year, number=number,
                             language=language, venue=venue, start_date=dates[0], training_days=training_days,
                             capacity=capacity, trainer_id=trainer.id, created_by_id=actor.id)
@@ -260,10 +260,10 @@ def change_day(actor: User, cohort_id: int, day_number: int, new_date: date, mod
 
 
 def _check_date(new_date: date, day: TrainingDay, days: dict[int, TrainingDay]) -> None:
-    if new_date.weekday() == rules.SUNDAY:
-        raise Refused(SUNDAY, "date")
     if new_date in public_holidays():
         raise Refused(HOLIDAY, "date")
+    if not rules.is_training_day(new_date, public_holidays(), transferred_working_days()):
+        raise Refused(SUNDAY, "date")
     other = next((d for d in days.values() if d.date == new_date and d is not day), None)
     if other is not None:
         raise Refused(_fill(DATE_TAKEN, number=other.day_number), "date")
