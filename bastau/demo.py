@@ -176,6 +176,7 @@ def _finished_demo_cohort(district: District, year: int, users: dict) -> None:
     storage = plan_storage()
     mci = MciRate.on(date(year, 6, 1))
     for serial, (surname, name, born, sex, defended, referred) in enumerate(GRADUATES, start=400):
+        referred = referred and mci is not None  # a year with no MCI of its own refers nobody (rules.loan_cap)
         status = (Status.LOAN_APPROVED if referred else Status.DEFENDED) if defended else Status.NOT_DEFENDED
         application = Application(
             programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,

@@ -88,8 +88,6 @@ def _save_mci(form, original: date | None):
         return _mci_page(form, original, status=422 if form.errors else 200)
     try:
         services.save_rate(original, form.valid_from.data, form.amount.data, form.law.data, current_user, today())
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _mci_page(form, original, status=409, error=_refusal(form, refused))
     flash(str(_l("The MCI from %(date)s is saved.", date=format_date(form.valid_from.data, "long"))))
@@ -108,10 +106,7 @@ def new_mci():
 @bp.route("/mci/<valid_from>", methods=["GET", "POST"])
 @role_required(ADMIN)
 def edit_mci(valid_from: str):
-    try:
-        row = services.rate(_day(valid_from))
-    except services.NotFound:
-        abort(404)
+    row = services.rate(_day(valid_from))
     return _save_mci(MciForm(data={"valid_from": row.valid_from, "amount": row.amount, "law": row.law}),
                      row.valid_from)
 
@@ -149,8 +144,6 @@ def _save_day(form, year: int, original: date | None):
     try:
         saved = services.save_day(original, form.day.data, DayKind(form.kind.data), form.name_kk.data,
                                   form.name_ru.data, current_user, today())
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _day_page(form, year, original, status=409, error=_refusal(form, refused))
     flash(str(_l("%(date)s is saved in the calendar.", date=format_date(saved.day, "long"))))
@@ -167,10 +160,7 @@ def new_day(year: int):
 @bp.route("/calendar/day/<day>", methods=["GET", "POST"])
 @role_required(ADMIN)
 def edit_day(day: str):
-    try:
-        row = services.calendar_day(_day(day))
-    except services.NotFound:
-        abort(404)
+    row = services.calendar_day(_day(day))
     form = CalendarDayForm(data={"day": row.day, "kind": row.kind.value, "name_kk": row.name_kk,
                                  "name_ru": row.name_ru})
     return _save_day(form, row.day.year, row.day)
@@ -182,10 +172,7 @@ def remove_day(day: str):
     found = _day(day)
     if not ConfirmForm().validate_on_submit():  # not the page's button (400 is kept for a missing CSRF token)
         return _calendar_page(found.year, status=422)
-    try:
-        services.remove_day(found, current_user)
-    except services.NotFound:
-        abort(404)
+    services.remove_day(found, current_user)
     flash(str(_l("%(date)s is taken out of the calendar.", date=format_date(found, "long"))))
     return redirect(url_for(".calendar_year", year=found.year))
 
@@ -225,8 +212,6 @@ def _save_lender(form, original: str | None):
     try:
         saved = services.save_lender(original, form.code.data if form.code else None, form.name_kk.data,
                                      form.name_ru.data, form.position.data, current_user)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _lender_page(form, original, status=409, error=_refusal(form, refused))
     flash(str(_l("The lender is saved: %(name)s.", name=saved.name)))
@@ -242,10 +227,7 @@ def new_lender():
 @bp.route("/lenders/<code>", methods=["GET", "POST"])
 @role_required(ADMIN)
 def edit_lender(code: str):
-    try:
-        row = services.lender(code)
-    except services.NotFound:
-        abort(404)
+    row = services.lender(code)
     form = LenderForm(new=False, data={"name_kk": row.name_kk, "name_ru": row.name_ru, "position": row.position})
     return _save_lender(form, row.code)
 
@@ -257,10 +239,7 @@ def lender_active(code: str):
     wanted = request.form.get("active")
     if wanted not in ("0", "1") or not ConfirmForm().validate_on_submit():
         return render_page("reference/lenders.html", rows=services.all_lenders(), status=422)
-    try:
-        services.set_lender_active(code, wanted == "1", current_user)
-    except services.NotFound:
-        abort(404)
+    services.set_lender_active(code, wanted == "1", current_user)
     return redirect(url_for(".lenders", _anchor=f"lender-{code}"))
 
 
@@ -277,10 +256,7 @@ def districts():
 
 
 def _district_page(district_id: int, status: int = 200, error=None, **forms):
-    try:
-        found = services.district(district_id)
-    except services.NotFound:
-        abort(404)
+    found = services.district(district_id)
     forms.setdefault("close_form", CloseDistrictForm(formdata=None, data={"closed_from": today()}))
     forms.setdefault("rename_form", RenameDistrictForm(formdata=None, data={"renamed_on": today(),
                                                                             "name_kk": found.name_kk,
@@ -300,8 +276,6 @@ def _district_change(district_id: int, form, form_name: str, change, done_messag
         return _district_page(district_id, status=422, **{form_name: form})
     try:
         change(form)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _district_page(district_id, status=409, error=_refusal(form, refused), **{form_name: form})
     flash(str(done_message))
@@ -323,8 +297,6 @@ def reopen_district(district_id: int):
         return _district_page(district_id, status=422)
     try:
         services.reopen_district(district_id, current_user)
-    except services.NotFound:
-        abort(404)
     except services.Refused as refused:
         return _district_page(district_id, status=409, error=refused.message)
     flash(str(_l("The district takes new applications again.")))
