@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     register_extensions(app)
     register_blueprints(app)
+    from .sms import events  # noqa: F401  (subscribes the SMS to the life cycle's events)
     errors.init_app(app)
     cli.init_app(app)
     app.context_processor(page_context)
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .plans.routes import bp as plans_bp
     from .potential.routes import bp as potential_bp
     from .reference_admin.routes import bp as reference_admin_bp
+    from .sms.routes import bp as sms_bp
     from .staff.routes import bp as staff_bp
     from .status.routes import bp as status_bp
     from .trainer.routes import bp as trainer_bp
@@ -77,5 +79,5 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, apply_bp, status_bp, staff_bp, accounts_bp, centre_bp, chamber_bp, lists_bp,
                potential_bp, training_bp, trainer_bp, commission_bp, plans_bp, defence_bp, loans_bp,
-               dashboard_bp, plan_admin_bp, reference_admin_bp, health_bp):
+               dashboard_bp, plan_admin_bp, reference_admin_bp, sms_bp, health_bp):
         app.register_blueprint(bp)

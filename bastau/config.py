@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # SQLite file, per-server uploads), and a second server behind the balancer would not see the first one's.
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE")
 SHORTEST_SECRET_KEY = 32
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 class ConfigurationError(RuntimeError):
@@ -33,6 +34,15 @@ def _check_production_environment() -> None:
     if not os.environ.get("REDIS_URL"):
         logging.getLogger("bastau").warning(
             "BASTAU_ENV=production without REDIS_URL: every worker counts rate limits on its own")
+    if os.environ.get("SMS_GATEWAY", "dev").strip().lower() != "mobizon":
+        logging.getLogger("bastau").warning(
+            "BASTAU_ENV=production without SMS_GATEWAY=mobizon: SMS are only shown on the staff page, never sent")
+    elif not os.environ.get("SMS_API_KEY"):
+        logging.getLogger("bastau").warning(
+            "SMS_GATEWAY=mobizon without SMS_API_KEY: the gateway will refuse every SMS")
+    if not os.environ.get("PUBLIC_URL"):
+        logging.getLogger("bastau").warning(
+            "BASTAU_ENV=production without PUBLIC_URL: receipts, SMS and certificates name %s", DEFAULT_PUBLIC_URL)
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -127,8 +137,43 @@ def from_environment(instance_path: Path) -> dict:
         "SUBMIT_LIMIT": os.environ.get("SUBMIT_LIMIT", "30 per minute"),
         "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),
         "CERTIFICATE_LOOKUP_LIMIT": os.environ.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute"),
+        # "Send my code again": a few per application and per phone; generous per terminal (an akimat's shared one).
+        "CODE_RESEND_LIMIT": os.environ.get("CODE_RESEND_LIMIT", "3 per hour"),
+        "CODE_RESEND_PHONE_LIMIT": os.environ.get("CODE_RESEND_PHONE_LIMIT", "5 per day"),
+        "CODE_RESEND_TERMINAL_LIMIT": os.environ.get("CODE_RESEND_TERMINAL_LIMIT", "20 per hour"),
+        # The address people are told to open (receipt, SMS, certificate QR), not whatever host a request came by.
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "PLAN_STORAGE": _plan_storage(instance_path),
         # The job worker's queue: Redis in production (shared by every worker), else a SQLite file of its own.
         "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL") or (redis_url if production else None),
         "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH") or str(instance_path / "jobs.sqlite"),
+        **_sms_settings(),
     }
+
+
+def _sms_settings() -> dict:
+    """SMS: the development back end (messages only shown on the staff page "Sent messages") unless
+    SMS_GATEWAY=mobizon names the HTTP gateway (bastau/sms/gateway.py)."""
+    from .rules import SMS_DAILY_CAP
+    return {
+        "SMS_GATEWAY": os.environ.get("SMS_GATEWAY", "dev").strip().lower() or "dev",
+        "SMS_API_URL": os.environ.get("SMS_API_URL", "https://api.mobizon.kz").rstrip("/"),
+        "SMS_API_KEY": os.environ.get("SMS_API_KEY", ""),
+        "SMS_SENDER": os.environ.get("SMS_SENDER", ""),
+        "SMS_TIMEOUT": float(os.environ.get("SMS_TIMEOUT", "10")),
+        "SMS_DAILY_CAP": int(os.environ.get("SMS_DAILY_CAP", str(SMS_DAILY_CAP))),
+        "SMS_BATCH": int(os.environ.get("SMS_BATCH", "200")),  # SMS one sms_delivery run hands over at most
+    }
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The full address of a public page under PUBLIC_URL, for printed and sent documents; works outside a
+    request too (jobs, SMS)."""
+    from flask import current_app
+    path = current_app.url_map.bind("public.invalid").build(endpoint, values)
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+
+
+def short_address(url: str) -> str:
+    """An address as people type it: browsers add https:// themselves (plain http is kept, they would not)."""
+    return url.removeprefix("https://")

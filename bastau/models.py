@@ -222,6 +222,8 @@ class Application(db.Model):
     consent_version: Mapped[str] = mapped_column(sa.String(20))
     consent_language: Mapped[str] = mapped_column(sa.String(2))
     consent_at: Mapped[datetime]
+    # The person agreed to SMS about their application (asked on the form, default yes; stopped from the status page).
+    sms_opt_in: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -758,3 +760,39 @@ class Notice(db.Model):
     district: Mapped[District | None] = relationship()
 
     __table_args__ = (sa.Index("ix_notice_open", "closed_at", "kind", "district_id"),)
+
+
+class SmsState(str, enum.Enum):
+    QUEUED = "queued"        # waiting to be handed to the gateway (perhaps until the morning: quiet hours)
+    SENDING = "sending"      # handed over, no answer yet (a worker that died here does not send it twice)
+    SENT = "sent"            # the gateway took it
+    DELIVERED = "delivered"  # the gateway reported it delivered to the phone
+    FAILED = "failed"        # for good: a wrong number, refused by the gateway, or too many attempts
+    CANCELLED = "cancelled"  # not sent: the person stopped SMS, or the day's cap for the phone was reached
+
+
+class SmsMessage(db.Model):
+    """One SMS in the outbox, written in the same transaction as the event it tells about; the job engine
+    delivers it. `key` names the event, so the same event never makes a second message."""
+    __tablename__ = "sms_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(12))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    text: Mapped[str] = mapped_column(sa.Text)
+    state: Mapped[SmsState] = mapped_column(_enum(SmsState), default=SmsState.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)  # quiet hours and retry back-off
+    gateway: Mapped[str | None] = mapped_column(sa.String(20))
+    gateway_id: Mapped[str | None] = mapped_column(sa.String(64))
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+
+    application: Mapped[Application | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_sms_message_due", "state", "not_before"),
+                      sa.Index("ix_sms_message_phone_day", "phone", "created_at"))

@@ -38,7 +38,8 @@ WORDS = {
 CHUNK = 5_000  # keys or ids in one IN (...): far below SQLite's limit of bound parameters
 
 
-def _chunks(items: list) -> Iterable[list]:
+def chunks(items: list) -> Iterable[list]:
+    """`items` in slices short enough for one IN (...)."""
     return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
 
 
@@ -54,7 +55,7 @@ def open_notices(kind: str, found: Mapping[str, Mapping]) -> int:
     """`open_notice` for many keys at once, a few statements in all: `found` maps each key to the notice's
     application_id, district_id and detail (any may be left out). Returns how many were opened or opened again."""
     existing: dict[str, tuple[int, object]] = {}
-    for keys in _chunks(list(found)):
+    for keys in chunks(list(found)):
         existing.update((key, (notice_id, closed_at)) for key, notice_id, closed_at in db.session.execute(
             sa.select(Notice.key, Notice.id, Notice.closed_at).where(Notice.key.in_(keys))))
     new = [{"application_id": None, "district_id": None, "detail": None, **values, "kind": kind, "key": key}
@@ -62,7 +63,7 @@ def open_notices(kind: str, found: Mapping[str, Mapping]) -> int:
     if new:
         db.session.execute(sa.insert(Notice), new)
     again = [notice_id for notice_id, closed_at in existing.values() if closed_at is not None]
-    for ids in _chunks(again):
+    for ids in chunks(again):
         db.session.execute(sa.update(Notice).where(Notice.id.in_(ids)).values(closed_at=None))
     return len(new) + len(again)
 
@@ -73,7 +74,7 @@ def close_except(kind: str, keys: Iterable[str]) -> int:
     closing = [notice_id for notice_id, key in db.session.execute(
         sa.select(Notice.id, Notice.key).where(Notice.kind == kind, Notice.closed_at.is_(None))) if key not in keep]
     now = utcnow()
-    for ids in _chunks(closing):
+    for ids in chunks(closing):
         db.session.execute(sa.update(Notice).where(Notice.id.in_(ids)).values(closed_at=now))
     return len(closing)
 

@@ -474,3 +474,60 @@ def mci_year_is_complete(valid_from: Iterable[date]) -> bool:
 
 def mci_amount_is_valid(amount: int) -> bool:
     return 0 < amount <= MAX_MCI_TENGE
+
+
+# ---- SMS to applicants (issue 13) ----
+
+from datetime import datetime, time  # noqa: E402  (kept with the rules that use it)
+
+QUIET_HOURS_START = time(21, 0)
+"""From 21:00 Almaty time no SMS is sent (the person may be asleep)..."""
+QUIET_HOURS_END = time(9, 0)
+"""...until 09:00: what is queued in the night goes out in the morning. A code the person has just asked for is
+the one exception (they are waiting for it)."""
+SMS_DAILY_CAP = 10
+"""At most this many SMS a day (Almaty day) to one phone, whatever their kind: a bug or a loop must not flood a
+person's phone. The ones over it are not sent, and staff see why."""
+SMS_MAX_ATTEMPTS = 6
+"""A message the gateway could not take for a passing reason (it is down, busy, slow) is tried this many times
+in all, waiting 1, 2, 4, 8 and 16 minutes between tries; then it has failed for good."""
+SMS_FIRST_RETRY_MINUTES = 1
+SMS_SENDING_GIVE_UP_MINUTES = 15
+"""A message handed to the gateway with no answer recorded this long after (the worker stopped mid-send) is
+never sent again automatically, since it may have gone out: it is marked failed, for staff to see. A second
+copy would be worse than none."""
+
+
+def in_quiet_hours(moment: time) -> bool:
+    """Quiet hours, 21:00–09:00 local time: 21:00 is quiet, 09:00 is not."""
+    return moment >= QUIET_HOURS_START or moment < QUIET_HOURS_END
+
+
+def sms_may_go_at(local: datetime) -> datetime:
+    """When an SMS made at `local` (Almaty time) may be sent: at once, or at the end of the quiet hours
+    (09:00 the same morning, or the next one after 21:00)."""
+    if not in_quiet_hours(local.timetz().replace(tzinfo=None)):
+        return local
+    morning = local.replace(hour=QUIET_HOURS_END.hour, minute=QUIET_HOURS_END.minute, second=0, microsecond=0)
+    return morning if local < morning else morning + timedelta(days=1)
+
+
+def over_daily_cap(already_today: int, cap: int = SMS_DAILY_CAP) -> bool:
+    """One more SMS to a phone that already has `already_today` today would exceed the day's cap."""
+    return already_today >= cap
+
+
+def sms_retry_delay(attempts: int) -> timedelta | None:
+    """How long to wait after the `attempts`-th try failed for a passing reason before the next one: 1, 2, 4, …
+    minutes; None when that was the last try allowed (SMS_MAX_ATTEMPTS)."""
+    if attempts >= SMS_MAX_ATTEMPTS:
+        return None
+    return timedelta(minutes=SMS_FIRST_RETRY_MINUTES * 2 ** (attempts - 1))
+
+
+def mask_mobile(normalised: str) -> str:
+    """+77011234567 -> +7 701 *** ** 67: enough for staff to tell two numbers apart, not to call one."""
+    if not normalised or len(normalised) != 12:
+        return "***"
+    d = normalised[2:]
+    return f"+7 {d[0:3]} *** ** {d[8:10]}"

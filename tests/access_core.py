@@ -24,4 +24,5 @@ ROUTES = {
 }
 
 # The applicant's own withdrawal works on the application opened with the receipt's details, never on an id.
-PUBLIC = {"status.withdraw"}
+# So are stopping SMS and "send my code again" (which answers alike whatever is typed).
+PUBLIC = {"status.withdraw", "status.sms", "status.new_code"}

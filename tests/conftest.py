@@ -23,7 +23,8 @@ from bastau.reference import load_all
 pytest_plugins = ["tests.journey"]  # the `receipt` fixture
 PEOPLE_TABLES = ("audit_entry", "web_session", "attendance", "expulsion_review", "list_entry", "applicant_list",
                  "test_sitting", "business_follow_up", "loan_referral", "certificate", "defence_result",
-                 "defence_score", "defence_member", "defence_session", "business_plan", "application", "training_day",
+                 "defence_score", "defence_member", "defence_session", "business_plan", "notice", "sms_message",
+                 "job_run", "application", "training_day",
                  "cohort", "national_plan", "region_plan", "district_plan", "staff_user")
 PASSWORD = "correct horse 42"
 
@@ -279,8 +280,8 @@ def make_application(app):
                 programme_year=today().year, iin=iin, surname=surname, first_name=first_name, patronymic=None,
                 birth_date=facts.birth_date, sex=facts.sex, phone="+77011234567", district_id=place.id,
                 social_status=social_status, education="secondary", channel=channel, status=status,
-                access_code_hash="-", submission_key=new_submission_key(), language="kk", consent_version="2026-1",
-                consent_language="kk", consent_at=datetime(2026, 4, 1), **fields)
+                access_code_hash="-", submission_key=new_submission_key(), consent_version="2026-1",
+                consent_language="kk", consent_at=datetime(2026, 4, 1), **{"language": "kk", **fields})
             if created_at:
                 application.created_at = created_at
             db.session.add(application)

@@ -222,7 +222,8 @@ def test_certificate_pdf_has_kazakh_text_number_and_a_qr_to_the_check_page(app, 
     images = pages[0].images
     assert images
     decoded = zxingcpp.read_barcodes(images[0].image)
-    assert [b.text for b in decoded] == [f"http://localhost/certificates/{certificate.number}"]
+    # PUBLIC_URL, not the host the staff request came by (the test client's "localhost")
+    assert [b.text for b in decoded] == [f"{app.config['PUBLIC_URL']}/certificates/{certificate.number}"]
 
     bulk = client.get(f"/cohorts/{cohort_id}/certificates.pdf")
     assert bulk.status_code == 200 and len(_pdf_pages(bulk.data)) == 5

@@ -161,7 +161,8 @@ def _as_applicant(client, world) -> None:  # noqa: F811
         session["status_application_id"] = world["own"]["application_id"]
 
 
-VISITOR_SETUP = {"plans.upload": _as_participant, "status.withdraw": _as_applicant}
+VISITOR_SETUP = {"plans.upload": _as_participant, "status.withdraw": _as_applicant,
+                 "status.sms": _as_applicant}
 FORM_DATA = {"potential.question_active": {"active": "1"}}  # reach the route; "1" keeps the shared bank as it is
 
 

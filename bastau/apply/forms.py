@@ -65,6 +65,11 @@ class ApplicationForm(FlaskForm):
                                   validators=[Optional(), Length(max=300)], filters=[lambda s: (s or "").strip()],
                                   render_kw={"rows": 2, "maxlength": 300})
     channel = RadioField(_l("Where are you applying?"), choices=_choices(CHANNEL_LABELS), validate_choice=False)
+    sms = RadioField(_l("Send me SMS about my application"),
+                     description=_l("To the mobile phone above, in the language of this page. You can stop them at "
+                                    "any time on the status page."),
+                     choices=[SelectChoice("yes", _l("Yes, send me SMS")), SelectChoice("no", _l("No SMS"))],
+                     default="yes", validate_choice=False)
     consent = BooleanField(_l("I agree to the processing of my personal data as written above."),
                            validators=[DataRequired(message=NO_CONSENT)])
 
@@ -121,6 +126,13 @@ class ApplicationForm(FlaskForm):
 
     def validate_channel(self, field):
         _require_choice(field, _l("Choose one."))
+
+    def validate_sms(self, field):
+        _require_choice(field, _l("Choose one."))
+
+    @property
+    def sms_opt_in(self) -> bool:
+        return self.sms.data != "no"
 
     def validate_region(self, field):
         if not is_id(field.data) or db.session.get(Region, int(field.data)) is None:

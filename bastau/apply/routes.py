@@ -1,6 +1,7 @@
 """The applicant's journey: form, check your answers, confirmation with receipt."""
 from __future__ import annotations
 
+import segno
 from flask import (
     Blueprint,
     current_app,
@@ -12,10 +13,12 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .. import rules
 from ..clock import today
+from ..config import public_url, short_address
 from ..consent import CURRENT_VERSION, consent_text
 from ..extensions import db, htmx, limiter
 from ..forms import IIN_MESSAGES
@@ -34,7 +37,7 @@ from .services import (
 bp = Blueprint("apply", __name__, url_prefix="/apply")
 DRAFT, RECEIPT = "apply_draft", "apply_receipt"
 FIELDS = ("iin", "surname", "first_name", "patronymic", "phone", "region", "district",
-          "social_status", "education", "business_idea", "channel", "consent")
+          "social_status", "education", "business_idea", "channel", "sms", "consent")
 
 
 def _typed(formdata) -> dict:
@@ -165,7 +168,8 @@ def _new_application(form: ApplicationForm, draft: dict) -> NewApplication:
         social_status=form.social_status.data, education=form.education.data,
         business_idea=form.business_idea.data or None, channel=Channel(form.channel.data),
         language=language, consent_version=CURRENT_VERSION, consent_language=language, consent_at=utcnow(),
-        programme_year=rules.programme_year(today()), submission_key=draft["submission_key"])
+        programme_year=rules.programme_year(today()), submission_key=draft["submission_key"],
+        sms_opt_in=form.sms_opt_in)
 
 
 @bp.get("/done")
@@ -174,8 +178,17 @@ def done():
     application = db.session.get(Application, receipt["id"]) if receipt else None
     if application is None:
         return redirect(url_for("home.start"))
+    status_address = short_address(public_url("status.lookup"))
+    qr = qr_svg(public_url("status.lookup", reference=application.reference),
+                _l("QR code: opens the status check with your reference number filled in"))
     return render_page("apply/done.html", application=application, access_code=format_access_code(receipt["code"]),
-                       operator=current_operator())
+                       operator=current_operator(), status_address=status_address, qr=qr)
+
+
+def qr_svg(text: str, label) -> Markup:
+    """A small inline SVG QR code (no extra request, prints sharp) with an accessible name."""
+    svg = segno.make(text, error="m").svg_inline(scale=3, svgclass="qr", lineclass=None)
+    return Markup(svg.replace("<svg ", Markup('<svg role="img" aria-label="{}" ').format(str(label)), 1))
 
 
 @bp.post("/next")

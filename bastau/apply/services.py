@@ -4,13 +4,14 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..config import public_url, short_address
 from ..database import writing
 from ..extensions import db
 from ..models import Application, Status, User
@@ -47,6 +48,7 @@ class NewApplication:
     consent_at: datetime
     programme_year: int
     submission_key: str
+    sms_opt_in: bool = True
 
 
 def new_submission_key() -> str:
@@ -92,12 +94,21 @@ def submit_application(new: NewApplication, access_code: str, entered_by: User |
                                       access_code_hash=code_hash)
             db.session.add(application)
             audit.record("submitted", entered_by, application, to_status=Status.SUBMITTED, reason=new.channel)
+            db.session.flush()  # the id makes the reference
+            _queue_receipt(application)
     except IntegrityError:
         replay = db.session.scalar(sa.select(Application).where(Application.submission_key == new.submission_key))
         if replay is not None:
             return replay
         raise DuplicateApplication(new.programme_year) from None
     return application
+
+
+def _queue_receipt(application: Application) -> None:
+    """The receipt by SMS (if the person agreed): the reference and where to check it; never the access code."""
+    from ..sms.outbox import queue
+    queue(application, "receipt", key=f"receipt:{application.id}", reference=application.reference,
+          url=short_address(public_url("status.lookup")))
 
 
 def find_application(reference: str, iin: str, access_code: str) -> Application | None:
@@ -118,3 +129,49 @@ def earlier_applications(application: Application) -> list[Application]:
     """The same person's applications of other years (staff see this history)."""
     return list(db.session.scalars(sa.select(Application).where(
         Application.iin == application.iin, Application.id != application.id).order_by(Application.programme_year)))
+
+
+def application_for_new_code(reference: str | None = None, iin: str | None = None,
+                             birth_date: date | None = None) -> Application | None:
+    """The application "send my code again" is about: the one the reference names, or the person's newest,
+    if it is not withdrawn. No hashing here: the caller's work is the same whether or not one is found."""
+    if reference is not None:
+        parsed = Application.parse_reference(reference)
+        application = db.session.get(Application, parsed[1]) if parsed else None
+        if application is None or application.programme_year != parsed[0]:
+            return None
+    else:
+        application = db.session.scalar(
+            sa.select(Application).where(Application.iin == iin, Application.status != Status.WITHDRAWN)
+            .order_by(Application.programme_year.desc(), Application.id.desc()).limit(1))
+        if application is None or application.birth_date != birth_date:
+            return None
+    return None if application.status == Status.WITHDRAWN else application
+
+
+def reissue_access_code(application: Application | None) -> None:
+    """A new code to the phone in the application; it replaces the old one, which stops working. With no
+    application the same code is made and hashed and thrown away: the answer's timing tells nothing."""
+    code = new_access_code()
+    code_hash = generate_password_hash(code, method=CODE_HASH_METHOD)
+    if application is None:
+        return
+    from ..sms.outbox import queue
+    application_id = application.id
+    with writing():
+        application = db.session.get(Application, application_id)
+        application.access_code_hash = code_hash
+        queue(application, "access_code", key=f"access_code:{application.id}:{uuid.uuid4()}", urgent=True,
+              reference=application.reference, code=format_access_code(code))
+        audit.record("access_code_reissued", None, application, actor_role="applicant")
+
+
+def set_sms_opt_in(application_id: int, wanted: bool) -> None:
+    """The person stops SMS about the application, or asks for them again (a new access code they ask for
+    is sent either way)."""
+    with writing():
+        application = db.session.get(Application, application_id)
+        if application.sms_opt_in == wanted:
+            return  # pressed twice: nothing changed, nothing to record
+        application.sms_opt_in = wanted
+        audit.record("sms_opt_in" if wanted else "sms_opt_out", None, application, actor_role="applicant")

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import audit
+from ..sms import events as sms
 from ..absences import flagged_among, is_flagged, tallies
 from ..access import applications_for
 from ..clock import today
@@ -108,4 +109,7 @@ def decide_expulsion(member: User, application_id: int, expel: bool, reason: str
         review = ExpulsionReview(application_id=application.id, expel=expel, reason=reason, note=note,
                                  decided_on=decided_on, unexcused_days=tally.unexcused, decided_by_id=member.id)
         db.session.add(review)
+        if not expel:  # an expulsion is told by its status change
+            db.session.flush()
+            sms.kept(application, review.id)
     return review

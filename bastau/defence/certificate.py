@@ -5,12 +5,11 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from ..config import ROOT
+from ..config import ROOT, public_url
 from ..i18n import short_date
 from ..models import Certificate, CertificateKind
 from . import services
@@ -20,7 +19,8 @@ BRAND = (11, 110, 79)
 
 
 def verification_url(number: str) -> str:
-    return url_for("defence.certificate", number=number, _external=True)
+    """Under PUBLIC_URL, not the host the staff member's request came by (an internal name, say)."""
+    return public_url("defence.certificate", number=number)
 
 
 def _qr_png(text: str) -> io.BytesIO:

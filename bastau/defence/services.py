@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit, rules
+from ..sms import events as sms
 from ..access import applications_for, in_area
 from ..database import alphabetically, writing
 from ..extensions import db
@@ -209,6 +211,7 @@ def create_session(actor: User, cohort_id: int, *, held_on: date, place: str, me
                                  members=members)
         db.session.add(session)
         audit.record("defence_session_set_up", actor, note=f"{cohort.title}: {held_on.isoformat()}")
+        sms.defence_scheduled(session)
     return session
 
 
@@ -335,4 +338,7 @@ def _issue(actor: User, cohort: Cohort, today: date) -> list[Certificate]:
         audit.record("certificate_issued", actor, application, reason=kind, note=certificate.number)
         issued.append(certificate)
     db.session.flush()
+    for certificate in issued:
+        sms.certificate_issued(certificate, certificate.application, current_app.config.get(
+            "PUBLIC_URL", "http://127.0.0.1:5000"))
     return issued

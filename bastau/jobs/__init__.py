@@ -19,6 +19,7 @@ from ..clock import today as kz_today
 from ..database import begin_write
 from ..extensions import db
 from ..models import JobRun, utcnow
+from ..sms import outbox as sms_outbox
 from . import due
 
 log = logging.getLogger("bastau.jobs")
@@ -44,8 +45,15 @@ PERIODIC = (
     Job("follow_ups_due", 60, due.follow_ups_due,
         "6- and 12-month business follow-ups fall due after the certificate"),
     Job("loan_priority", 60, due.loan_priority, "the 24-month loan priority of a certificate ends"),
+    Job("sms_training_tomorrow", 60, due.training_tomorrow,
+        "SMS to everyone whose training starts tomorrow (sent from 09:00: quiet hours)"),
     Job("reference_data", 60, due.reference_data,
         "next year's MCI or holidays missing, no active lender -> the national administrator's desk"),
+    # These two commit inside the run (the claim before the hand-over, never a second send; no write lock held
+    # while the gateway answers): see bastau/sms/outbox.py.
+    Job("sms_delivery", 1, sms_outbox.deliver_due,
+        "due SMS -> the gateway (SMS_GATEWAY); retries with back-off; a worker that died mid-send: failed"),
+    Job("sms_status", 10, sms_outbox.poll_deliveries, "delivery reports of the SMS the HTTP gateway took"),
 )
 BY_NAME = {job.name: job for job in PERIODIC}
 

@@ -19,8 +19,9 @@ from ..absences import flag_dates, flagged_among
 from ..calendar import public_holidays
 from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
-from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
-from ..notices import close_except, open_notice, open_notices
+from ..models import Application, BusinessFollowUp, Certificate, Cohort, Notice, Status, TrainingDay
+from ..sms import events as sms
+from ..notices import chunks, close_except, open_notice, open_notices
 
 
 def _last_day():
@@ -93,20 +94,31 @@ def commission_reminders(today: date) -> str:
 
 def follow_ups_due(today: date) -> str:
     """The 6- and 12-month follow-ups fall due, counted from the certificate's date; recorded ones close."""
+    # Only certificates with a follow-up still to record: most have all of theirs after a year.
+    recorded = (sa.select(BusinessFollowUp.application_id, sa.func.count().label("recorded"))
+                .group_by(BusinessFollowUp.application_id).subquery())
     rows = db.session.execute(
-        sa.select(Application.id, Application.district_id, Certificate.issued_on)
+        sa.select(Application.id, Application.district_id, Certificate.issued_on, recorded.c.recorded)
         .join(Certificate, Certificate.application_id == Application.id)
-        .where(Application.status.in_(TRAINED), Certificate.issued_on <= today - timedelta(days=180)))  # 6 months are never shorter
+        .outerjoin(recorded, recorded.c.application_id == Application.id)
+        .where(Application.status.in_(TRAINED), Certificate.issued_on <= today - timedelta(days=180),  # 6 months are never shorter
+               sa.func.coalesce(recorded.c.recorded, 0) < len(rules.FOLLOW_UP_MONTHS))).all()
     done: dict[int, set[int]] = defaultdict(set)
-    for application_id, months in db.session.execute(
-            sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)):
-        done[application_id].add(months)
+    some = [application_id for application_id, _district, _issued, count in rows if count]
+    for ids in chunks(some):
+        for application_id, months in db.session.execute(
+                sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)
+                .where(BusinessFollowUp.application_id.in_(ids))):
+            done[application_id].add(months)
     found = {}
-    for application_id, district_id, issued_on in rows:
+    for application_id, district_id, issued_on, _count in rows:
         for months in rules.follow_ups_due(issued_on, done.get(application_id, ()), today):
             found[f"follow_up:{application_id}:{months}"] = {"application_id": application_id,
                                                              "district_id": district_id, "detail": str(months)}
+    told = set(db.session.scalars(sa.select(Notice.key).where(Notice.kind == "follow_up_due")))
     open_notices("follow_up_due", found)
+    for key in found.keys() - told:  # new this run: the person hears it too, once
+        sms.follow_up_due(found[key]["application_id"], int(found[key]["detail"]))
     closed = close_except("follow_up_due", found)
     return f"{len(found)} follow-ups due, {closed} closed"
 
@@ -141,3 +153,8 @@ def reference_data(today: date) -> str:
     closed = sum(close_except("reference_" + kind, keys) for kind in ("mci_missing", "holidays_missing",
                                                                        "no_lender"))
     return f"{len(keys)} reference warnings, {closed} closed"
+
+
+def training_tomorrow(today: date) -> str:
+    """Everyone enrolled in a cohort whose first day is tomorrow gets an SMS, once (bastau/sms/events.py)."""
+    return sms.training_tomorrow(today)

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from .. import audit, rules
+from ..sms import events as sms
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db
@@ -213,6 +214,8 @@ def start_terminal_sitting(application_id: int, user: User) -> tuple[TestSitting
                               opened_by_id=user.id, opened_at=now, expires_at=now + CODE_VALID_FOR)
         db.session.add(sitting)
         audit.record("test_sitting_opened", user, application, note=TestMethod.TERMINAL.value)
+        db.session.flush()
+        sms.test_opened(application, sitting.id)
     return sitting, code
 
 

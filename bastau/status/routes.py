@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from .. import rules, withdrawal
-from ..apply.services import find_application
+from ..apply.services import application_for_new_code, find_application, reissue_access_code, set_sms_opt_in
 from ..extensions import db, limiter
 from ..forms import well_formed_iin
-from ..labels import EXPULSION_REASON_LABELS, NEXT_STEPS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..labels import (
+    ACTION_LABELS,
+    EXPULSION_REASON_LABELS,
+    NEXT_STEPS,
+    NOT_TARGET_GROUP_REASON_LABELS,
+    STATUS_LABELS,
+)
 from ..lifecycle import APPLICANT
 from ..loans import services as loans
 from ..models import (
@@ -28,6 +34,7 @@ from ..models import (
     TrainingDay,
 )
 from ..refusals import Refused
+from .forms import BY_IIN, NewCodeForm, typed_date
 from ..web import OPENED, render_page
 
 bp = Blueprint("status", __name__, url_prefix="/status")
@@ -58,6 +65,8 @@ def _reference_key() -> str:
 @limiter.limit("20 per hour", key_func=_reference_key, methods=["POST"])
 def lookup():
     form = LookupForm()
+    if request.method == "GET":  # the receipt's QR code opens this page with the reference filled in
+        form.reference.data = request.args.get("reference", "")[:20] or None
     if form.validate_on_submit():
         application = find_application(form.reference.data, form.iin.data, form.access_code.data)
         if application is not None:
@@ -78,12 +87,41 @@ def view():
     application = db.session.get(Application, application_id) if application_id else None
     if application is None:
         return redirect(url_for(".lookup"))
+    return _view_page(application)
+
+
+def _view_page(application: Application, status: int = 200, **context):
     history = [entry for entry in application.history if entry.to_status is not None]
     return render_page("status/view.html", application=application, history=history,
                        labels=STATUS_LABELS, next_step=NEXT_STEPS.get(application.status),
                        can_withdraw=withdrawal.can_withdraw(application),
                        withdrawal_reasons=withdrawal.REASON_LABELS,
-                       reasons={**NOT_TARGET_GROUP_REASON_LABELS, **EXPULSION_REASON_LABELS})
+                       reasons={**NOT_TARGET_GROUP_REASON_LABELS, **EXPULSION_REASON_LABELS},
+                       status=status, **context)
+
+
+@bp.post("/sms")
+def sms():
+    """Stop SMS, or have them again: the person's own choice, kept with an audit entry."""
+    application = _opened_application()
+    if application is None:
+        return redirect(url_for(".lookup"))
+    wanted = request.form.get("sms") == "on"
+    set_sms_opt_in(application.id, wanted)
+    flash(_l("We will send you SMS about your application again.") if wanted else
+          _l("SMS are stopped. You can turn them on again on this page at any time."))
+    return redirect(url_for(".view"))
+
+
+def _sms_token_expired():
+    application = _opened_application()
+    if application is None:
+        return redirect(url_for(".lookup"))
+    return _view_page(application, status=400,
+                      notice=_l("For your safety the page was renewed. Press the button again."))
+
+
+sms.on_csrf_error = _sms_token_expired
 
 
 @bp.get("/results")
@@ -135,6 +173,67 @@ CERTIFICATE_KIND_LABELS = {
     "completion": _l("Certificate of completion"),
     "participation": _l("Certificate of participation"),
 }
+
+
+# ---- "Send my code again": a new access code to the phone in the application ----
+
+CODE_SENT = _l("If the details match, we sent a new code to the phone in the application.")
+ACTION_LABELS.update({  # the staff page's history names what the person did here
+    "access_code_reissued": _l("New access code sent by SMS"),
+    "sms_opt_out": _l("SMS stopped by the applicant"),
+    "sms_opt_in": _l("SMS turned on again by the applicant"),
+})
+
+
+def _code_application() -> Application | None:
+    """The application the typed details name (looked up once per request: the rate limits key on it too)."""
+    if "code_application" not in g:
+        form = request.form
+        if form.get("way") == BY_IIN:
+            details = {"iin": rules.normalise_iin(form.get("iin", ""))[:12],
+                       "birth_date": typed_date(form.get("birth_date"))}
+        else:
+            details = {"reference": form.get("reference", "")[:20]}
+        g.code_application = application_for_new_code(**details) if all(details.values()) else None
+        g.code_typed = str(Application.parse_reference(details["reference"]) or details["reference"]
+                           if "reference" in details else details["iin"])
+    return g.code_application
+
+
+def _code_application_key() -> str:
+    application = _code_application()
+    return f"code:application:{application.id}" if application else f"code:typed:{g.code_typed}"
+
+
+def _code_phone_key() -> str:
+    application = _code_application()
+    return f"code:phone:{application.phone}" if application else f"code:typed:{g.code_typed}"
+
+
+def _answered(response) -> bool:
+    """Only a request that got the answer counts (not a mistyped IIN the person fixes)."""
+    return response.status_code == 200 and request.method == "POST"
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["CODE_RESEND_TERMINAL_LIMIT"], methods=["POST"], deduct_when=_answered)
+@limiter.limit(lambda: current_app.config["CODE_RESEND_LIMIT"], key_func=_code_application_key, methods=["POST"],
+               deduct_when=_answered)
+@limiter.limit(lambda: current_app.config["CODE_RESEND_PHONE_LIMIT"], key_func=_code_phone_key, methods=["POST"],
+               deduct_when=_answered)
+def new_code():
+    """Lost receipt: the same answer whether or not the details match, so the page tells nobody who applied."""
+    form = NewCodeForm()
+    if form.validate_on_submit():
+        reissue_access_code(_code_application())  # hashes a code either way: the same time either way
+        return render_page("status/code.html", form=form, sent=CODE_SENT,
+                           reference=form.reference.data if form.by_reference else None)
+    return render_page("status/code.html", form=form, status=422 if form.errors else 200)
+
+
+new_code.on_csrf_error = lambda: render_page(
+    "status/code.html", form=NewCodeForm(meta={"csrf": False}), status=400,
+    notice=_l("For your safety the page was renewed. Press the button again."))
 
 
 # ---- Withdrawal: the person leaves the programme (a confirm step first; works without JavaScript) ----

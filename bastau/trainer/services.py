@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, lifecycle
+from ..sms import events as sms
 from ..absences import is_flagged, tallies  # noqa: F401  (the trainer's routes read them here)
 from ..access import in_area
 from ..clock import today
@@ -111,6 +112,7 @@ def save_attendance(trainer: User, day_id: int, choices: dict[int, Choice], deli
             raise Refused(FUTURE_DAY)
         saved = marks_of(day)
         outcome = Saved(0, 0)
+        newly_absent = []
         for application in register_of(day):
             choice = choices.get(application.id)
             if choice is None:  # not on the form the trainer saw (enrolled since): leave them alone
@@ -128,6 +130,8 @@ def save_attendance(trainer: User, day_id: int, choices: dict[int, Choice], deli
             else:
                 continue
             outcome.changed += 1
+            if choice.mark == Mark.ABSENT:
+                newly_absent.append(application.id)
             if worth_auditing:
                 audit.record(MARKED, trainer, application, reason=reason,
                              note=f"{day.date.isoformat()}: {choice.mark.value}")
@@ -136,4 +140,7 @@ def save_attendance(trainer: User, day_id: int, choices: dict[int, Choice], deli
             day.delivered_at, day.delivered_by_id = utcnow(), trainer.id
         elif not delivered and day.delivered_at is not None:
             day.delivered_at = day.delivered_by_id = None
+        if newly_absent:  # the second and third unexcused day: a warning before the rule bites
+            db.session.flush()
+            sms.absences_recorded({i: t.unexcused for i, t in tallies(newly_absent).items()})
     return outcome

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit, rules
+from ..sms import events as sms
 from ..access import applications_for, in_area
 from ..calendar import module_title, public_holidays, training_dates, transferred_working_days
 from ..clock import today as kz_today
@@ -302,6 +303,7 @@ def enrol(actor: User, cohort_id: int, application_ids: list[int], today: date) 
         for application in chosen:
             move_to(application, Status.ENROLLED, by=actor, note=cohort.title)
             application.cohort_id = cohort.id
+            sms.enrolled(application, cohort)
             if cohort.start_date <= today:  # added on the first day: in training at once
                 move_to(application, Status.IN_TRAINING, by=actor, note=cohort.title)
     return list(chosen)
