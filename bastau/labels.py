@@ -70,6 +70,10 @@ ACTION_LABELS = {
     "follow_up_corrected": _l("Business follow-up corrected"),
     "status_changed": _l("Status changed"),
     "withdrawn": _l("Application withdrawn"),
+    "loan_priority_closed": _l("Loan priority of the certificate ended"),
+    "access_code_reissued": _l("New access code sent by SMS"),
+    "sms_opt_out": _l("SMS stopped by the applicant"),
+    "sms_opt_in": _l("SMS turned on again by the applicant"),
 }
 
 ALL_REASON_LABELS = {**RETURN_REASON_LABELS, **NOT_TARGET_GROUP_REASON_LABELS}

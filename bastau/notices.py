@@ -6,6 +6,7 @@ Which roles see which kind, and the words for each, are here; the jobs open and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -47,13 +48,23 @@ def open_notice(kind: str, key: str, *, application_id: int | None = None, distr
                 detail: str | None = None) -> bool:
     """Open a notice unless one with that key exists (open or closed: a closed one was dealt with); True if new.
     A notice closed because the thing went away and then came back is opened again."""
-    return open_notices(kind, {key: {"application_id": application_id, "district_id": district_id,
-                                     "detail": detail}}) == 1
+    return len(open_notices(kind, {key: {"application_id": application_id, "district_id": district_id,
+                                         "detail": detail}})) == 1
 
 
-def open_notices(kind: str, found: Mapping[str, Mapping]) -> int:
+@dataclass
+class Opened:
+    """What `open_notices` did: the keys that had no notice yet, and those whose closed notice came back."""
+    new: list[str]
+    again: list[str]
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.again)
+
+
+def open_notices(kind: str, found: Mapping[str, Mapping]) -> Opened:
     """`open_notice` for many keys at once, a few statements in all: `found` maps each key to the notice's
-    application_id, district_id and detail (any may be left out). Returns how many were opened or opened again."""
+    application_id, district_id and detail (any may be left out)."""
     existing: dict[str, tuple[int, object]] = {}
     for keys in chunks(list(found)):
         existing.update((key, (notice_id, closed_at)) for key, notice_id, closed_at in db.session.execute(
@@ -62,10 +73,10 @@ def open_notices(kind: str, found: Mapping[str, Mapping]) -> int:
            for key, values in found.items() if key not in existing]
     if new:
         db.session.execute(sa.insert(Notice), new)
-    again = [notice_id for notice_id, closed_at in existing.values() if closed_at is not None]
-    for ids in chunks(again):
+    again = {key: notice_id for key, (notice_id, closed_at) in existing.items() if closed_at is not None}
+    for ids in chunks(list(again.values())):
         db.session.execute(sa.update(Notice).where(Notice.id.in_(ids)).values(closed_at=None))
-    return len(new) + len(again)
+    return Opened([row["key"] for row in new], list(again))
 
 
 def close_except(kind: str, keys: Iterable[str]) -> int:

@@ -262,7 +262,8 @@ def seed_calendar(app, total: int, today: date) -> Facts:
                         follow_ups.append((person, months, opened, None, False, rng.randint(1, 3) if opened else 0,
                                            admin.id, datetime.combine(recorded, clock_time(12))))
                         notices.append(("follow_up_due", f"follow_up:{person}:{months}", person, d, str(months),
-                                        datetime.combine(due, clock_time()), datetime.combine(recorded, clock_time(12))))
+                                        datetime.combine(due, clock_time()),
+                                        datetime.combine(recorded, clock_time(12))))
         facts.in_a_cohort = len(members)
         facts.marks += bulk_insert("attendance", marks, MARK_COLUMNS)
         facts.reviews = bulk_insert("expulsion_review", reviews, (
@@ -343,8 +344,8 @@ def table(first: Run, second: Run) -> str:
     for job in PERIODIC:
         a, b = first.jobs.get(job.name, (0, 0, "did not run")), second.jobs.get(job.name, (0, 0, "did not run"))
         lines.append(f"| {job.name} | {a[0]:.2f} | {a[1]:,} | {a[2]} | {b[0]:.2f} | {b[1]:,} | {b[2]} |")
-    lines.append(f"| **all {len(PERIODIC)}** | **{first.seconds:.2f}** | {first.statements:,} | | **{second.seconds:.2f}** | "
-                 f"{second.statements:,} | |")
+    lines.append(f"| **all {len(PERIODIC)}** | **{first.seconds:.2f}** | {first.statements:,} | | "
+                 f"**{second.seconds:.2f}** | {second.statements:,} | |")
     return "\n".join(lines)
 
 
@@ -355,12 +356,13 @@ def verdict(run: Run) -> str:
 def run(total: int = TOTAL, databases: tuple[str, ...] = ("sqlite", "postgresql")) -> str:
     """The section of the report, as Markdown."""
     today = clock.today()
-    parts = [f"`run_due(today, everything=True)`: the {len(PERIODIC)} jobs of bastau/jobs in one go, each in its own writing "
-             "transaction, the moves through `move_to` with their audit entries, as `flask jobs run-due --all` runs "
-             f"them; then the same call again. Today = {today.isoformat()} (Kazakhstan). The data: five programme "
-             "years in every district as the calendar left it yesterday (bench/calendar_run.py says what is in it; "
-             "the calendar's run for yesterday is the last step of the seeding and is not timed). Time per job: "
-             "from the end of the one before to the end of its commit; SQL: statements sent.\n"]
+    parts = [f"`run_due(today, everything=True)`: the {len(PERIODIC)} jobs of bastau/jobs in one go, each in its "
+             "own writing transaction, the moves through `move_to` with their audit entries, as "
+             f"`flask jobs run-due --all` runs them; then the same call again. Today = {today.isoformat()} "
+             "(Kazakhstan). The data: five programme years in every district as the calendar left it yesterday "
+             "(bench/calendar_run.py says what is in it; the calendar's run for yesterday is the last step of the "
+             "seeding and is not timed). Time per job: from the end of the one before to the end of its commit; "
+             "SQL: statements sent.\n"]
     loads, verdicts = [os.getloadavg()[0]], []
     with tempfile.TemporaryDirectory() as scratch:
         targets = {"sqlite": ("SQLite (a file, WAL)", f"sqlite:///{Path(scratch) / 'calendar.sqlite'}"),

@@ -1,6 +1,7 @@
 """The benchmarks' own tools: the IIN generator of bench/wrk/iin.lua against bastau.rules, the reading of wrk's
-output in bench/load.py, and bench/calendar_run.py at a small scale. The Lua runs in a `lua`/`luajit` interpreter if there is one, else in wrk's
-own LuaJIT (the script prints and exits before wrk connects anywhere); without either that part is skipped."""
+output in bench/load.py, and bench/calendar_run.py at a small scale. The Lua runs in a `lua`/`luajit` interpreter
+if there is one, else in wrk's own LuaJIT (the script prints and exits before wrk connects anywhere); without either
+that part is skipped."""
 from __future__ import annotations
 
 import random

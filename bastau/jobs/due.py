@@ -19,7 +19,7 @@ from ..absences import flag_dates, flagged_among
 from ..calendar import public_holidays
 from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
-from ..models import Application, BusinessFollowUp, Certificate, Cohort, Notice, Status, TrainingDay
+from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
 from ..sms import events as sms
 from ..notices import chunks, close_except, open_notice, open_notices
 
@@ -101,7 +101,8 @@ def follow_ups_due(today: date) -> str:
         sa.select(Application.id, Application.district_id, Certificate.issued_on, recorded.c.recorded)
         .join(Certificate, Certificate.application_id == Application.id)
         .outerjoin(recorded, recorded.c.application_id == Application.id)
-        .where(Application.status.in_(TRAINED), Certificate.issued_on <= today - timedelta(days=180),  # 6 months are never shorter
+        .where(Application.status.in_(TRAINED),
+               Certificate.issued_on <= today - timedelta(days=180),  # 6 months are never shorter
                sa.func.coalesce(recorded.c.recorded, 0) < len(rules.FOLLOW_UP_MONTHS))).all()
     done: dict[int, set[int]] = defaultdict(set)
     some = [application_id for application_id, _district, _issued, count in rows if count]
@@ -115,9 +116,7 @@ def follow_ups_due(today: date) -> str:
         for months in rules.follow_ups_due(issued_on, done.get(application_id, ()), today):
             found[f"follow_up:{application_id}:{months}"] = {"application_id": application_id,
                                                              "district_id": district_id, "detail": str(months)}
-    told = set(db.session.scalars(sa.select(Notice.key).where(Notice.kind == "follow_up_due")))
-    open_notices("follow_up_due", found)
-    for key in found.keys() - told:  # new this run: the person hears it too, once
+    for key in open_notices("follow_up_due", found).new:  # new this run: the person hears it too, once
         sms.follow_up_due(found[key]["application_id"], int(found[key]["detail"]))
     closed = close_except("follow_up_due", found)
     return f"{len(found)} follow-ups due, {closed} closed"

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import socket
@@ -127,6 +128,8 @@ class MobizonGateway:
             raise PermanentFailure(f"mobizon: HTTP {error.code}") from None
         except (TimeoutError, socket.timeout):
             raise TemporaryFailure(f"mobizon: no answer within {self.timeout:g} s") from None
+        except http.client.HTTPException as error:  # the answer broke off half-way
+            raise TemporaryFailure(f"mobizon: broken answer ({type(error).__name__})") from None
         except (urllib.error.URLError, ConnectionError, OSError) as error:
             reason = getattr(error, "reason", error)
             if isinstance(reason, (TimeoutError, socket.timeout)):

@@ -13,7 +13,6 @@ from ..apply.services import application_for_new_code, find_application, reissue
 from ..extensions import db, limiter
 from ..forms import well_formed_iin
 from ..labels import (
-    ACTION_LABELS,
     EXPULSION_REASON_LABELS,
     NEXT_STEPS,
     NOT_TARGET_GROUP_REASON_LABELS,
@@ -178,11 +177,7 @@ CERTIFICATE_KIND_LABELS = {
 # ---- "Send my code again": a new access code to the phone in the application ----
 
 CODE_SENT = _l("If the details match, we sent a new code to the phone in the application.")
-ACTION_LABELS.update({  # the staff page's history names what the person did here
-    "access_code_reissued": _l("New access code sent by SMS"),
-    "sms_opt_out": _l("SMS stopped by the applicant"),
-    "sms_opt_in": _l("SMS turned on again by the applicant"),
-})
+
 
 
 def _code_application() -> Application | None:
