@@ -82,12 +82,27 @@ def open_notices(kind: str, found: Mapping[str, Mapping]) -> Opened:
 def close_except(kind: str, keys: Iterable[str]) -> int:
     """Close the open notices of a kind whose key is not among those still found."""
     keep = set(keys)
-    closing = [notice_id for notice_id, key in db.session.execute(
-        sa.select(Notice.id, Notice.key).where(Notice.kind == kind, Notice.closed_at.is_(None))) if key not in keep]
+    return _close([notice_id for key, notice_id in _open_ones(kind) if key not in keep])
+
+
+def sync_notices(kind: str, found: Mapping[str, Mapping]) -> tuple[Opened, int]:
+    """A job's whole finding for a kind: `open_notices(kind, found)` then `close_except(kind, found)`, reading the
+    kind's open notices once, so that only the keys not open already are looked up one by one. Returns what was
+    opened and how many were closed."""
+    open_now = dict(_open_ones(kind))
+    opened = open_notices(kind, {key: values for key, values in found.items() if key not in open_now})
+    return opened, _close([notice_id for key, notice_id in open_now.items() if key not in found])
+
+
+def _open_ones(kind: str):
+    return db.session.execute(sa.select(Notice.key, Notice.id).where(Notice.kind == kind, Notice.closed_at.is_(None)))
+
+
+def _close(ids: list[int]) -> int:
     now = utcnow()
-    for ids in chunks(closing):
-        db.session.execute(sa.update(Notice).where(Notice.id.in_(ids)).values(closed_at=now))
-    return len(closing)
+    for some in chunks(ids):
+        db.session.execute(sa.update(Notice).where(Notice.id.in_(some)).values(closed_at=now))
+    return len(ids)
 
 
 def for_desk(user: User, limit: int = 50) -> list[Notice]:

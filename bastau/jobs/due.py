@@ -21,7 +21,7 @@ from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
 from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
 from ..sms import events as sms
-from ..notices import chunks, close_except, open_notice, open_notices
+from ..notices import chunks, close_except, open_notice, sync_notices
 
 
 def _last_day():
@@ -87,8 +87,7 @@ def commission_reminders(today: date) -> str:
         key = f"commission:{application_id}:{max(rules.MAX_UNEXCUSED_DAYS, tally.kept_at) + 1}"
         found[key] = {"application_id": application_id, "district_id": district_of[application_id],
                       "detail": since.isoformat()}
-    open_notices("commission_overdue", found)
-    closed = close_except("commission_overdue", found)
+    _opened, closed = sync_notices("commission_overdue", found)
     return f"{len(found)} waiting for the commission, {closed} closed"
 
 
@@ -116,9 +115,9 @@ def follow_ups_due(today: date) -> str:
         for months in rules.follow_ups_due(issued_on, done.get(application_id, ()), today):
             found[f"follow_up:{application_id}:{months}"] = {"application_id": application_id,
                                                              "district_id": district_id, "detail": str(months)}
-    for key in open_notices("follow_up_due", found).new:  # new this run: the person hears it too, once
+    opened, closed = sync_notices("follow_up_due", found)
+    for key in opened.new:  # new this run: the person hears it too, once
         sms.follow_up_due(found[key]["application_id"], int(found[key]["detail"]))
-    closed = close_except("follow_up_due", found)
     return f"{len(found)} follow-ups due, {closed} closed"
 
 

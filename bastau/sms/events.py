@@ -56,7 +56,7 @@ def _on_status(application: Application, *, to_status: Status, entry, **_event) 
             label = str(NOT_TARGET_GROUP_REASON_LABELS.get(entry.reason, entry.reason or "—"))
         values["reason"] = label.split(" (")[0].lower()  # the words before an explanation in brackets
     elif kind in ("test_passed", "test_failed"):
-        values["score"] = entry.note or ""
+        values["score"] = entry.note or "—"
     elif kind == "referred":
         from ..loans.services import lender_name
         with force_locale(application.language):
