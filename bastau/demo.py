@@ -351,34 +351,35 @@ def _demo_person(serial: int, surname: str, name: str, born: date, sex: str, dis
     return application
 
 
+def _demo_cohort(district: District, number: int, language: str, venue: str, dates: list[date], users: dict,
+                 held: bool = False) -> Cohort:
+    """A cohort on the given training days (held ones marked delivered)."""
+    trainer = users[Role.TRAINER]
+    cohort = Cohort(district=district, programme_year=dates[0].year, number=number, language=language, venue=venue,
+                    start_date=dates[0], training_days=len(dates), capacity=25, trainer=trainer,
+                    created_by_id=users[Role.CHAMBER_STAFF].id)
+    cohort.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, len(dates)),
+                               delivered_at=utcnow() if held else None, delivered_by_id=trainer.id if held else None)
+                   for i, d in enumerate(dates)]
+    return cohort
+
+
+def _first_training_day(day: date, holidays) -> date:
+    while day.weekday() == rules.SUNDAY or day in holidays:
+        day += timedelta(days=1)
+    return day
+
+
 def _calendar_demo_cohorts(district: District, year: int, users: dict) -> None:
     from .calendar import public_holidays
     holidays = public_holidays()
-    trainer, chamber = users[Role.TRAINER], users[Role.CHAMBER_STAFF]
-    dates = _ending_yesterday(holidays)
-    ended = Cohort(district=district, programme_year=dates[0].year, number=3, language="kk",
-                   venue="Қаскелең, Наурызбай батыр 4", start_date=dates[0], training_days=25, capacity=25,
-                   trainer=trainer, created_by_id=chamber.id)
-    ended.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25),
-                              delivered_at=utcnow(), delivered_by_id=trainer.id) for i, d in enumerate(dates)]
-    start = today() + timedelta(days=1)
-    while start.weekday() == rules.SUNDAY or start in holidays:
-        start += timedelta(days=1)
-    upcoming_dates = rules.training_dates(start, 25, holidays)
-    upcoming = Cohort(district=district, programme_year=start.year, number=4, language="ru",
-                      venue="Қаскелең, Жібек жолы 7", start_date=start, training_days=25, capacity=20,
-                      trainer=trainer, created_by_id=chamber.id)
-    upcoming.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25))
-                     for i, d in enumerate(upcoming_dates)]
-    first = today()
-    while first.weekday() == rules.SUNDAY or first in holidays:
-        first += timedelta(days=1)
-    starting_dates = rules.training_dates(first, 25, holidays)
-    starting = Cohort(district=district, programme_year=first.year, number=5, language="kk",
-                      venue="Қаскелең, Райымбек 15", start_date=first, training_days=25, capacity=20,
-                      trainer=trainer, created_by_id=chamber.id)
-    starting.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25))
-                     for i, d in enumerate(starting_dates)]
+    trainer = users[Role.TRAINER]
+    ended = _demo_cohort(district, 3, "kk", "Қаскелең, Наурызбай батыр 4", _ending_yesterday(holidays), users,
+                         held=True)
+    upcoming = _demo_cohort(district, 4, "ru", "Қаскелең, Жібек жолы 7", rules.training_dates(
+        _first_training_day(today() + timedelta(days=1), holidays), 25, holidays), users)
+    starting = _demo_cohort(district, 5, "kk", "Қаскелең, Райымбек 15", rules.training_dates(
+        _first_training_day(today(), holidays), 25, holidays), users)
     db.session.add_all([ended, upcoming, starting])
     db.session.flush()
     for serial, (surname, name, born, sex, absences) in enumerate(ENDED_YESTERDAY, start=500):

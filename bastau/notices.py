@@ -94,8 +94,9 @@ def sync_notices(kind: str, found: Mapping[str, Mapping]) -> tuple[Opened, int]:
     return opened, _close([notice_id for key, notice_id in open_now.items() if key not in found])
 
 
-def _open_ones(kind: str):
-    return db.session.execute(sa.select(Notice.key, Notice.id).where(Notice.kind == kind, Notice.closed_at.is_(None)))
+def _open_ones(kind: str) -> list[tuple[str, int]]:
+    return [(key, notice_id) for key, notice_id in db.session.execute(
+        sa.select(Notice.key, Notice.id).where(Notice.kind == kind, Notice.closed_at.is_(None)))]
 
 
 def _close(ids: list[int]) -> int:

@@ -28,6 +28,7 @@ SECTIONS = [  # (title, module whose run() returns the section's Markdown)
     ("Page weight", "page_weight"),
     ("Time until the form is usable (3G, 4× CPU slowdown, 360×640)", "browser_timing"),
     ("Throughput and latency under load", "load"),
+    ("SMS handed to the gateway by one worker", "sms_throughput"),
 ]
 
 

@@ -150,18 +150,18 @@ def _left(app) -> int:
         return count
 
 
-def measure(url: str, messages: int) -> Drained:
+def measure(url: str, messages: int, batch: int = BATCH) -> Drained:
     """Seed the outbox on a fresh database at `url`, then drain it with one worker against the local server."""
     fake, server = start_fake_mobizon()
     try:
         app, _url, counter = common.fresh_app("sms", url)
         app.config.update(SMS_GATEWAY="mobizon", SMS_API_URL=fake.url, SMS_API_KEY=API_KEY, SMS_TIMEOUT=5,
-                          SMS_BATCH=BATCH)
+                          SMS_BATCH=batch)
         started = time.perf_counter()
         seed(app, messages)
         drained = Drained(messages, time.perf_counter() - started, left=_left(app))
         job, counter.count = BY_NAME["sms_delivery"], 0
-        max_runs = -(-messages // BATCH) + MAX_RUNS_SLACK
+        max_runs = -(-messages // batch) + MAX_RUNS_SLACK
         while drained.left and drained.runs < max_runs and drained.seconds < DEADLINE:
             started = time.perf_counter()
             with app.app_context():  # as the Huey task runs a job (bastau/jobs/engine.py)
@@ -193,11 +193,11 @@ def row(title: str, d: Drained) -> str:
             f"{d.failed + d.left:,} | {d.statements / max(d.sent, 1):.1f} |")
 
 
-def run(messages: int = MESSAGES, databases: tuple[str, ...] = ("sqlite", "postgresql")) -> str:
+def run(messages: int = MESSAGES, databases: tuple[str, ...] = ("sqlite", "postgresql"), batch: int = BATCH) -> str:
     """The section of the report, as Markdown."""
     lines = [f"One worker drains {messages:,} due SMS (urgent receipts written by `queue`, one phone each) by "
              f"calling the `sms_delivery` job through `run_job` as the Huey task does, until none is left; each run "
-             f"hands over at most {BATCH} (SMS_BATCH), each message claimed and committed before the hand-over and "
+             f"hands over at most {batch} (SMS_BATCH), each message claimed and committed before the hand-over and "
              "its answer recorded after. The gateway is the real Mobizon back end talking HTTP to a local server on "
              "127.0.0.1 that answers success at once, so the figures are the outbox's own cost (a real gateway "
              "adds its answer time to every message). Time: the sum of the runs (a worker waits a minute between "
@@ -213,7 +213,7 @@ def run(messages: int = MESSAGES, databases: tuple[str, ...] = ("sqlite", "postg
         for name in databases:
             title, url = targets[name]
             try:
-                drained = measure(url, messages)
+                drained = measure(url, messages, batch)
             except Exception as error:  # noqa: BLE001 - the section says so; the other database still runs
                 lines.append(f"| {title} | not available: {type(error).__name__}: {str(error)[:200]} "
                              "| | | | | | | |")

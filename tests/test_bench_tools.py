@@ -143,3 +143,20 @@ def test_the_calendar_bench_runs_small_and_reports_each_job_and_the_goal():
     assert started > 0 and completed > 0  # a cohort began today and another ended yesterday
     assert re.search(r"\| training_moves \|(?:[^|]+\|){4}[^|]+\| 0 started, 0 completed \|", report)  # then nothing
     assert re.search(r"Goal: one full calendar run under 10 s — SQLite (met|\*\*missed\*\*) \(", report)
+
+
+def test_the_sms_bench_drains_a_small_outbox_and_the_server_sees_each_message_once():
+    """bench/sms_throughput.py at 100 messages on SQLite, 40 a run: three runs of `sms_delivery` hand them all to
+    the local Mobizon-like server, which gets one request per message and none twice (the real run, at 3,000 and
+    200 a run, is `make bench`'s)."""
+    import sms_throughput
+    report = sms_throughput.run(messages=100, databases=("sqlite",), batch=40)
+    assert "not available" not in report, report
+    assert ("| database | messages | runs | total s | messages/s | requests the server saw | each message once |"
+            in report)
+    [row] = [line for line in report.splitlines() if line.startswith("| SQLite")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1:3] == ["100", "3"]  # 100 messages in runs of 40, 40 and 20
+    assert float(cells[3]) > 0 and float(cells[4].replace(",", "")) > 0
+    assert cells[5:8] == ["100", "yes", "0"]  # 100 requests, each message once, none failed or left
+    assert re.search(r"SQLite: seeded in [\d.]+ s", report)
