@@ -6,8 +6,9 @@ nothing is left to do. Goal (issue 12): under 10 s on each database.
 
 The data is the programme after five years in every district, as the calendar left it yesterday: six cohorts of 25
 a district a year (the other applicants never got that far), attendance for every training day that has passed,
-the commission's decisions, certificates with their recorded follow-ups, and the notices of earlier days (the
-calendar's run for yesterday is the last step of the seeding, untimed). Today about 1 % of the applications move:
+the commission's decisions, certificates with their recorded follow-ups, and the notices of earlier days (those of
+follow-ups are inserted; the commission's reminders, and whatever else the jobs write, come from the calendar's run
+for yesterday: the last step of the seeding, untimed). Today about 1 % of the applications move:
 the fourth cohorts of half the districts had their last day yesterday (in training → training completed, except
 those waiting for the commission) and the fifth cohorts of the other half start today (enrolled → in training).
 Some participants are over the absence limit, a part of them for more than 5 working days (→ a reminder), some

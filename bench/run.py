@@ -4,7 +4,8 @@
 
 The header says what machine and versions the figures come from; then page weights (bench/page_weight.py),
 time until the form is usable on a slow phone (bench/browser_timing.py), and throughput and latency under load on
-SQLite and PostgreSQL (bench/load.py). A part that cannot run says "not available" and why; the others go on.
+SQLite and PostgreSQL (bench/load.py), and one full run of the calendar's jobs at 500,000 applications on both
+(bench/calendar_run.py). A part that cannot run says "not available" and why; the others go on.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ SECTIONS = [  # (title, module whose run() returns the section's Markdown)
     ("Time until the form is usable (3G, 4× CPU slowdown, 360×640)", "browser_timing"),
     ("Throughput and latency under load", "load"),
     ("SMS handed to the gateway by one worker", "sms_throughput"),
+    ("One full calendar run at 500,000 applications", "calendar_run"),
 ]
 
 
