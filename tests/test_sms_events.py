@@ -10,8 +10,9 @@ from flask_babel import force_locale
 from bastau import rules
 from bastau.extensions import db
 from bastau.jobs import BY_NAME, run_job
-from bastau.lifecycle import CALENDAR, move_to
+from bastau.lifecycle import CALENDAR, LIFE_CYCLE, move_to
 from bastau.models import Application, Cohort, Role, SmsMessage, Status, TrainingDay, User
+from bastau.sms.events import BY_STATUS
 from bastau.sms.texts import TEXTS
 from tests.conftest import district, login, post_form
 
@@ -143,3 +144,59 @@ def test_the_demo_produces_messages_to_look_at(app, store):
     kinds = {m.kind for m in messages(store)}
     assert {"target_group_confirmed", "test_passed", "defended", "not_defended", "loan_approved"} <= kinds
     assert store.count(SmsMessage) > 10
+
+
+# Every move into a status that is news for the person, from every status it can follow.
+STATUS_NEWS = [(current, target, kind) for target, kind in BY_STATUS.items()
+               for current, step in LIFE_CYCLE.items() if target in step.moves]
+
+
+@pytest.mark.parametrize("current, target, kind", STATUS_NEWS,
+                         ids=[f"{c.value}->{t.value}" for c, t, _ in STATUS_NEWS])
+def test_each_status_that_is_news_sends_its_message_once(app, make_application, store, current, target, kind):
+    application_id = make_application(status=current, language="ru")
+    who = LIFE_CYCLE[current].moves[target].by[0]
+    with app.test_request_context():
+        by = who if who in ("calendar", "applicant") else User(
+            username=f"{who}-news", full_name="Т", role=Role(who), password_hash="x", district_id=district().id)
+        if isinstance(by, User):
+            db.session.add(by)
+        application = db.session.get(Application, application_id)
+        move_to(application, target, by=by, reason="employed", note="damu; 1000 KZT")
+        db.session.commit()
+    sent = messages(store, application_id)
+    assert [m.kind for m in sent] == [kind]
+    assert sent[0].text.startswith(words(app, kind, "ru"))
+    assert sent[0].language == "ru" and "%(" not in sent[0].text
+
+
+def test_the_other_events_send_their_message_once(app, cohort, make_application, store):
+    from bastau.models import Certificate, CertificateKind, DefenceSession, ExpulsionReview
+    from bastau.sms import events
+    person = make_application(status=Status.TRAINING_COMPLETED, cohort_id=cohort, language="kk")
+    with app.test_request_context():
+        trainer = db.session.scalar(sa.select(User).where(User.username == "trainer-sms"))
+        session = DefenceSession(cohort_id=cohort, held_on=date(2027, 1, 20), place="Қаскелең, әкімдік",
+                                 created_by_id=trainer.id)
+        db.session.add(session)
+        events.defence_scheduled(session)
+        events.defence_scheduled(session)  # the same event again: nothing new
+        certificate = Certificate(application_id=person, number="BB26-ACDEFGHJKM", kind=CertificateKind.COMPLETION,
+                                  cohort_id=cohort, language="kk", issued_on=date(2027, 1, 20))
+        db.session.add(certificate)
+        db.session.flush()
+        application = db.session.get(Application, person)
+        events.certificate_issued(certificate, application, "https://bastau.example.kz")
+        review = ExpulsionReview(application_id=person, expel=False, reason="other", decided_on=date(2027, 1, 5),
+                                 unexcused_days=4, decided_by_id=trainer.id)
+        db.session.add(review)
+        db.session.flush()
+        events.kept(application, review.id)
+        events.follow_up_due(person, 6)
+        events.follow_up_due(person, 6)
+        db.session.commit()
+    sent = {m.kind: m for m in messages(store, person)}
+    assert sorted(sent) == ["certificate", "defence_set", "follow_up_due", "kept"]
+    assert "Қаскелең, әкімдік" in sent["defence_set"].text and "20 қаңтар" in sent["defence_set"].text
+    assert "https://bastau.example.kz/certificates" in sent["certificate"].text
+    assert "BB26-ACDEFGHJKM" in sent["certificate"].text
