@@ -30,6 +30,7 @@ from bastau.models import (
     Mark,
     Notice,
     Role,
+    SmsMessage,
     Status,
     TrainingDay,
     User,
@@ -262,7 +263,10 @@ def test_a_follow_up_falls_due_six_months_after_the_certificate_and_not_earlier(
                              jobs_created=0, today=date(2026, 7, 9))
         assert "10" in str(early.value.message)
         run_job(job, date(2026, 7, 10))
+        run_job(job, date(2026, 7, 10))
         assert db.session.scalar(sa.select(Notice.key)) == f"follow_up:{person}:6"
+        told = db.session.scalars(sa.select(SmsMessage.kind).where(SmsMessage.application_id == person)).all()
+        assert told == ["follow_up_due"]  # the person hears it once, however often the job runs
         chamber = db.session.get(User, staff[Role.CHAMBER_STAFF].id)
         record_follow_up(chamber, person, 6, business_opened=True, opened_on=date(2026, 5, 1),
                          registered_as_ie=True, jobs_created=2, today=date(2026, 7, 10))

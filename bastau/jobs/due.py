@@ -7,7 +7,6 @@ once (statuses are re-read under the write lock; notices have a unique key). Eac
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,7 +20,7 @@ from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
 from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
 from ..sms import events as sms
-from ..notices import chunks, close_except, open_notice, sync_notices
+from ..notices import close_except, open_notice, sync_notices
 
 
 def _last_day():
@@ -93,26 +92,24 @@ def commission_reminders(today: date) -> str:
 
 def follow_ups_due(today: date) -> str:
     """The 6- and 12-month follow-ups fall due, counted from the certificate's date; recorded ones close."""
-    # Only certificates with a follow-up still to record: most have all of theirs after a year.
-    recorded = (sa.select(BusinessFollowUp.application_id, sa.func.count().label("recorded"))
+    # The follow-ups each certificate has recorded, one bit per rules.FOLLOW_UP_MONTHS; only certificates with one
+    # still to record are read (most have all of theirs after a year).
+    bit = {months: 1 << i for i, months in enumerate(rules.FOLLOW_UP_MONTHS)}
+    recorded = (sa.select(BusinessFollowUp.application_id,
+                          sa.func.sum(sa.case(bit, value=BusinessFollowUp.months_after, else_=0)).label("bits"))
                 .group_by(BusinessFollowUp.application_id).subquery())
+    bits = sa.func.coalesce(recorded.c.bits, 0)
     rows = db.session.execute(
-        sa.select(Application.id, Application.district_id, Certificate.issued_on, recorded.c.recorded)
+        sa.select(Application.id, Application.district_id, Certificate.issued_on, bits)
         .join(Certificate, Certificate.application_id == Application.id)
         .outerjoin(recorded, recorded.c.application_id == Application.id)
         .where(Application.status.in_(TRAINED),
                Certificate.issued_on <= today - timedelta(days=180),  # 6 months are never shorter
-               sa.func.coalesce(recorded.c.recorded, 0) < len(rules.FOLLOW_UP_MONTHS))).all()
-    done: dict[int, set[int]] = defaultdict(set)
-    some = [application_id for application_id, _district, _issued, count in rows if count]
-    for ids in chunks(some):
-        for application_id, months in db.session.execute(
-                sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)
-                .where(BusinessFollowUp.application_id.in_(ids))):
-            done[application_id].add(months)
+               bits < sum(bit.values())))
     found = {}
-    for application_id, district_id, issued_on, _count in rows:
-        for months in rules.follow_ups_due(issued_on, done.get(application_id, ()), today):
+    for application_id, district_id, issued_on, done in rows:
+        recorded_months = [months for months, one in bit.items() if done & one]
+        for months in rules.follow_ups_due(issued_on, recorded_months, today):
             found[f"follow_up:{application_id}:{months}"] = {"application_id": application_id,
                                                              "district_id": district_id, "detail": str(months)}
     opened, closed = sync_notices("follow_up_due", found)
