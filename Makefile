@@ -43,7 +43,7 @@ translations: $(BIN)/activate
 	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel -q compile -d translations
 
-## make bench: page weights, 3G browser timings, load on gunicorn (SQLite and PostgreSQL) -> bench/report.md
+## make bench: page weights, 3G browser timings, load on gunicorn, SMS throughput, a calendar run at 500,000 applications (SQLite and PostgreSQL) -> bench/report.md
 bench: compile-translations
 	$(BIN)/python bench/run.py
 
