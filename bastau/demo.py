@@ -17,7 +17,6 @@ from .lifecycle import move_to
 from .models import (
     Application,
     Attendance,
-    AuditEntry,
     BusinessPlan,
     Certificate,
     CertificateKind,

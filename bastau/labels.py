@@ -1,7 +1,7 @@
 """Words for stored codes, in the page's language."""
 from flask_babel import lazy_gettext as _l
 
-from .models import Decision, Role, Status
+from .models import Decision, Role
 
 # The life-cycle table holds each status's words; these names stay for the templates and forms that read them.
 from .lifecycle import NEXT_STEPS, STATUS_LABELS  # noqa: E402,F401

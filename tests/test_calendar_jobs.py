@@ -35,7 +35,7 @@ from bastau.models import (
     TrainingDay,
     User,
 )
-from tests.conftest import PASSWORD, district, login, page_text, post_form
+from tests.conftest import PASSWORD, district, login, page_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ALMATY = timezone(timedelta(hours=5))

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from .. import audit
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db

@@ -21,7 +21,7 @@ from ..access import applications_for
 from ..database import writing
 from ..extensions import db
 from ..lifecycle import PLAN_STEPS
-from ..models import Application, BusinessPlan, Cohort, Role, Sector, Status, User
+from ..models import Application, BusinessPlan, Cohort, Role, Sector, User
 from ..refusals import NotFound, Refused
 from ..trainer.services import cohorts_for
 from .storage import LocalStorage

@@ -6,7 +6,6 @@ says why in the user's language, and changes nothing.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import audit, rules
+from .. import rules
 from ..sms import events as sms
 from ..access import applications_for, in_area
 from ..calendar import module_title, public_holidays, training_dates, transferred_working_days
@@ -26,10 +25,7 @@ from ..extensions import db
 from ..lifecycle import IN_A_COHORT, move_to
 from ..models import (
     Application,
-    Attendance,
     Cohort,
-    ExpulsionReview,
-    Mark,
     Role,
     Status,
     TrainingDay,
