@@ -140,15 +140,6 @@ def may_move(current: Status, target: Status, by: str | None = None) -> bool:
     return move is not None and (by is None or by in move.by)
 
 
-def can_move(current: Status, target: Status) -> bool:
-    return may_move(current, target)
-
-
-def before(status: Status) -> frozenset[Status]:
-    """The statuses from which `status` can still be reached by forward moves."""
-    return frozenset(s for s in LIFE_CYCLE if status in at_or_after(s) and s != status)
-
-
 TRAINED = at_or_after(S.TRAINING_COMPLETED)          # training completed and after (never the expelled)
 DEFENDED_OR_LATER = at_or_after(S.DEFENDED)
 IN_A_COHORT = frozenset({S.ENROLLED, S.IN_TRAINING})  # placed, training not finished
@@ -185,10 +176,6 @@ def certificate_due(status: Status) -> str | None:
     if status == S.NOT_DEFENDED:
         return rules.certificate_kind(False)
     return None
-
-
-def in_group(status: Status, group: str) -> bool:
-    return status in GROUPS[group]
 
 
 def sorted_statuses(statuses: Iterable[Status]) -> list[Status]:

@@ -44,14 +44,6 @@ def chunks(items: list) -> Iterable[list]:
     return (items[start:start + CHUNK] for start in range(0, len(items), CHUNK))
 
 
-def open_notice(kind: str, key: str, *, application_id: int | None = None, district_id: int | None = None,
-                detail: str | None = None) -> bool:
-    """Open a notice unless one with that key exists (open or closed: a closed one was dealt with); True if new.
-    A notice closed because the thing went away and then came back is opened again."""
-    return len(open_notices(kind, {key: {"application_id": application_id, "district_id": district_id,
-                                         "detail": detail}})) == 1
-
-
 @dataclass
 class Opened:
     """What `open_notices` did: the keys that had no notice yet, and those whose closed notice came back."""
@@ -63,8 +55,9 @@ class Opened:
 
 
 def open_notices(kind: str, found: Mapping[str, Mapping]) -> Opened:
-    """`open_notice` for many keys at once, a few statements in all: `found` maps each key to the notice's
-    application_id, district_id and detail (any may be left out)."""
+    """Open a notice for each key that has none (open or closed: a closed one was dealt with) and open again a
+    closed one whose thing came back, in a few statements: `found` maps each key to the notice's application_id,
+    district_id and detail (any may be left out)."""
     existing: dict[str, tuple[int, object]] = {}
     for keys in chunks(list(found)):
         existing.update((key, (notice_id, closed_at)) for key, notice_id, closed_at in db.session.execute(
@@ -79,14 +72,8 @@ def open_notices(kind: str, found: Mapping[str, Mapping]) -> Opened:
     return Opened([row["key"] for row in new], list(again))
 
 
-def close_except(kind: str, keys: Iterable[str]) -> int:
-    """Close the open notices of a kind whose key is not among those still found."""
-    keep = set(keys)
-    return _close([notice_id for key, notice_id in _open_ones(kind) if key not in keep])
-
-
 def sync_notices(kind: str, found: Mapping[str, Mapping]) -> tuple[Opened, int]:
-    """A job's whole finding for a kind: `open_notices(kind, found)` then `close_except(kind, found)`, reading the
+    """A job's whole finding for a kind: `open_notices(kind, found)`, then close the kind's open notices not found, reading the
     kind's open notices once, so that only the keys not open already are looked up one by one. Returns what was
     opened and how many were closed."""
     open_now = dict(_open_ones(kind))

@@ -67,7 +67,7 @@ def test_groups_come_from_the_table():
 MOVES = [(current, target, who) for current, targets in EXPECTED.items() for target, who in targets.items()]
 
 
-def _actor(app, who: str, district_id: int):
+def _actor(who: str, district_id: int):
     if who in (CALENDAR, APPLICANT):
         return who
     user = User(username=f"{who}-door", full_name="Тест", role=Role(who), district_id=district_id,
@@ -87,7 +87,7 @@ def test_each_allowed_move_goes_through_the_door(app, make_application, current,
 
     with app.test_request_context(), status_changed.connected_to(listener):
         application = db.session.get(Application, application_id)
-        entry = move_to(application, target, by=_actor(app, who, application.district_id), reason="other")
+        entry = move_to(application, target, by=_actor(who, application.district_id), reason="other")
         db.session.commit()
         assert (entry.from_status, entry.to_status) == (current, target)
         assert entry.actor_role == (who if isinstance(who, str) else None)
@@ -116,7 +116,7 @@ def test_a_refused_move_says_why_in_both_languages_and_changes_nothing(app, make
 def test_the_wrong_role_cannot_make_an_allowed_move(app, make_application):
     application_id = make_application(status=S.SUBMITTED)
     with app.test_request_context(), force_locale("ru"):
-        trainer = _actor(app, "trainer", db.session.get(Application, application_id).district_id)
+        trainer = _actor("trainer", db.session.get(Application, application_id).district_id)
         with pytest.raises(Refused) as refused:
             move_to(db.session.get(Application, application_id), S.TARGET_GROUP_CONFIRMED, by=trainer)
         assert "Ваша роль" in str(refused.value.message)

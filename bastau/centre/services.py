@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db
-from ..lifecycle import NOT_TARGET_GROUP_REASONS, can_move, move_to
+from ..lifecycle import NOT_TARGET_GROUP_REASONS, may_move, move_to
 from ..models import Application, Status, User
 
 
@@ -33,7 +33,7 @@ def decide_target_group(actor: User, application_ids: list[int], confirm: bool,
         found = db.session.scalars(applications_for(actor).where(Application.id.in_(application_ids))).all()
         outcome = Outcome()
         for application in found:
-            if application.status == Status.SUBMITTED and can_move(application.status, target):
+            if application.status == Status.SUBMITTED and may_move(application.status, target):
                 move_to(application, target, by=actor, reason=None if confirm else reason,
                         note=None if confirm else note)
                 outcome.moved.append(application)

@@ -23,7 +23,7 @@ from ..access import applications_for
 from ..clock import today
 from ..database import alphabetically, writing
 from ..extensions import db
-from ..lifecycle import can_move, move_to
+from ..lifecycle import may_move, move_to
 from ..models import (
     Application,
     Attendance,
@@ -101,7 +101,7 @@ def decide_expulsion(member: User, application_id: int, expel: bool, reason: str
             raise Refused(NOT_FLAGGED)
         note = (note or "").strip()[:300] or None
         if expel:
-            if not can_move(application.status, Status.EXPELLED):
+            if not may_move(application.status, Status.EXPELLED):
                 raise Refused(NOT_IN_TRAINING)
             move_to(application, Status.EXPELLED, by=member, reason=reason, note=note)
         else:

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
 from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
 from ..sms import events as sms
-from ..notices import close_except, open_notice, sync_notices
+from ..notices import sync_notices
 
 
 def _last_day():
@@ -140,14 +140,11 @@ def reference_data(today: date) -> str:
     """Reference data about to run out (next year's MCI or holidays, no active lender) → a warning on the
     national administrator's desk and in /healthz; it closes once the data is there."""
     from ..reference import reference_gaps
-    keys = []
+    found: dict[str, dict[str, dict]] = {kind: {} for kind in ("mci_missing", "holidays_missing", "no_lender")}
     for gap in reference_gaps(today):
-        key = f"reference:{gap.kind}:{gap.year or ''}"
-        keys.append(key)
-        open_notice("reference_" + gap.kind, key, detail=str(gap.year or ""))
-    closed = sum(close_except("reference_" + kind, keys) for kind in ("mci_missing", "holidays_missing",
-                                                                       "no_lender"))
-    return f"{len(keys)} reference warnings, {closed} closed"
+        found[gap.kind][f"reference:{gap.kind}:{gap.year or ''}"] = {"detail": str(gap.year or "")}
+    closed = sum(sync_notices("reference_" + kind, keys)[1] for kind, keys in found.items())
+    return f"{sum(map(len, found.values()))} reference warnings, {closed} closed"
 
 
 def training_tomorrow(today: date) -> str:

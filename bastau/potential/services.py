@@ -20,7 +20,7 @@ from ..sms import events as sms
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db
-from ..lifecycle import can_move, move_to
+from ..lifecycle import may_move, move_to
 from ..models import (
     Application,
     ProgrammeYear,
@@ -183,7 +183,7 @@ def _application_for_update(application_id: int, user: User) -> Application:
 
 
 def _refuse_unless_waiting(application: Application) -> None:
-    if not can_move(application.status, Status.TEST_PASSED):
+    if not may_move(application.status, Status.TEST_PASSED):
         raise Refused(NOT_APPROVED)
 
 

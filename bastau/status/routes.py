@@ -82,8 +82,7 @@ lookup.on_csrf_error = lambda: render_page(
 
 @bp.get("/view")
 def view():
-    application_id = session.get(OPENED)
-    application = db.session.get(Application, application_id) if application_id else None
+    application = _opened_application()
     if application is None:
         return redirect(url_for(".lookup"))
     return _view_page(application)
