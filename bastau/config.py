@@ -118,6 +118,13 @@ def from_environment(instance_path: Path) -> dict:
         "APPLICANT_IDLE_MINUTES": int(os.environ.get("APPLICANT_IDLE_MINUTES", "5")),
         "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "20")),
         "TEST_IDLE_MINUTES": int(os.environ.get("TEST_IDLE_MINUTES", "40")),
+        # The short applicant limit is for shared terminals only (bastau/sessions.py: is_terminal); on a person's
+        # own phone or computer a longer one. Terminals: a browser marked by staff, or one of these addresses.
+        "PERSONAL_IDLE_MINUTES": int(os.environ.get("PERSONAL_IDLE_MINUTES", "45")),
+        "TERMINAL_ADDRESSES": os.environ.get("TERMINAL_ADDRESSES", ""),
+        "IDLE_WARNING_SECONDS": int(os.environ.get("IDLE_WARNING_SECONDS", "60")),
+        # Status look-ups: generous per address (a terminal serves a village), strict per reference and per IIN.
+        "STATUS_LOOKUP_DETAILS_LIMIT": os.environ.get("STATUS_LOOKUP_DETAILS_LIMIT", "5 per 15 minutes;20 per day"),
         "SESSION_MAX_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
         # Forms are small; business-plan uploads raise this for their own requests (plans.routes).
@@ -132,7 +139,7 @@ def from_environment(instance_path: Path) -> dict:
         ],
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 300,
-        "STATUS_LOOKUP_LIMIT": os.environ.get("STATUS_LOOKUP_LIMIT", "10 per minute;60 per hour"),
+        "STATUS_LOOKUP_LIMIT": os.environ.get("STATUS_LOOKUP_LIMIT", "30 per minute;300 per hour"),
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour"),
         "SUBMIT_LIMIT": os.environ.get("SUBMIT_LIMIT", "30 per minute"),
         "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),

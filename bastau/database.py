@@ -31,27 +31,22 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
     # SQLite's own lower() knows only ASCII; searches for «Жұма» must find «ЖҰМАБАЕВА» as on PostgreSQL.
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
-    dbapi_connection.create_collation("kazakh", _kazakh_order)
+    register_sqlite_collations(dbapi_connection)
 
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def _kazakh_order(a: str, b: str) -> int:
-    from .i18n import alphabetical
-    key_a, key_b = alphabetical(a), alphabetical(b)
-    return (key_a > key_b) - (key_a < key_b)
-
-
-# Names sort as people expect (Ә after А, Ғ after Г), not by code point: ICU on PostgreSQL,
-# our own collation on SQLite.
-COLLATIONS = {"sqlite": "kazakh", "postgresql": "kk-KZ-x-icu"}
+# Names sort as people expect (Ә after А, Ғ after Г), not by code point: ICU on PostgreSQL and, through
+# PyICU, on SQLite (bastau/collation.py), in the page's language.
+from .collation import register_sqlite as register_sqlite_collations  # noqa: E402
 
 
 def alphabetically(column):
-    """ORDER BY a name column in Kazakh (and so Russian) alphabetical order."""
-    return column.collate(COLLATIONS.get(db.engine.dialect.name, "C"))
+    """ORDER BY a name column in the page language's alphabetical order (see bastau.collation)."""
+    from .collation import by_name
+    return by_name(column)
 
 
 def _sqlite_begin(conn) -> None:

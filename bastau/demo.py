@@ -116,12 +116,16 @@ def load() -> str:
                              users[Role.OPERATOR] if serial % 2 else None, stop, users)
         if status == Status.LIST_APPROVED:
             to_approve.append(application.id)
-    _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF], to_approve)
+        if surname == RETURNED_BY_THE_CHAMBER:
+            returned = application.id
+    _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF], to_approve, returned)
     _start_demo_cohort(district, year, users)
     _finished_demo_cohort(district, year, users)
     _calendar_demo_cohorts(district, year, users)
+    _defence_demo(district, year, users)
     _demo_plans(year, users[Role.NATIONAL_ADMIN])
     count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + len(ENDED_YESTERDAY) + len(STARTS_TOMORROW) + len(STARTS_TODAY) + 1
+    count += len(DEFENDED_RECENTLY)
     return (f"Demo data: {len(USERS)} staff accounts, {count} applications, a cohort in training and a defended "
             f"one in {district.name_kk}.")
 
@@ -248,12 +252,21 @@ def _start_demo_cohort(district: District, year: int, users: dict) -> None:
     db.session.commit()
 
 
-def _send_demo_list(officer: User, chamber: User, approved: list[int]) -> None:
-    """List №1, already approved by the chamber for the two who wait for their test."""
+RETURNED_BY_THE_CHAMBER = "Мұратов"  # on list №1 too, returned (not reachable): the centre can put him back on it
+
+
+def _send_demo_list(officer: User, chamber: User, approved: list[int], returned: int) -> None:
+    """List №1, already approved by the chamber for the two who wait for their test; one name returned."""
     from .lists.services import send_list
-    sent = send_list(officer, approved)
+    sent = send_list(officer, approved + [returned])
     for entry in sent.entries:
-        entry.decision, entry.decided_at, entry.decided_by = Decision.APPROVED, utcnow(), chamber
+        entry.decided_at, entry.decided_by = utcnow(), chamber
+        if entry.application_id == returned:
+            entry.decision, entry.reason, entry.note = Decision.RETURNED, "not_reachable", "Телефоны өшірулі"
+            audit.record("returned_to_centre", chamber, entry.application, from_status=entry.application.status,
+                         to_status=None, reason="not_reachable", note=entry.note)
+            continue
+        entry.decision = Decision.APPROVED
         move_to(entry.application, Status.LIST_APPROVED, by=chamber, note=sent.title)
     db.session.commit()
 
@@ -295,7 +308,85 @@ def logins_text() -> str:
     number = db.session.scalar(sa.select(Certificate.number).order_by(Certificate.id).limit(1))
     if number:
         lines.append(f"A certificate to verify at /certificates: {number}")
+    lines += _defence_demo_lines()
     return "\n".join(lines)
+
+
+# Cohort 6 defended ten days ago: `region` may reopen its session (30 days); cohort 3 (ended yesterday) defends
+# today, scored by both members and ready for `chamber` to close once the worker completes its training.
+DEFENDED_RECENTLY = [  # surname, name, born, sex, points of member 1 and of member 2 on every criterion
+    ("Нұрмағамбетова", "Айгерім", date(1991, 5, 14), "female", 8, 7),
+    ("Құдайбергенов", "Ерболат", date(1987, 11, 2), "male", 6, 5),
+    ("Садықова", "Мадина", date(1995, 2, 9), "female", 4, 5),
+]
+DEFENCE_TODAY_POINTS = {"Қалиева": (9, 8), "Мамыров": (5, 6), "Петрова": (7, 7)}
+SECOND_MEMBER = ("commission2", "Бақыт Жүнісов")
+
+
+def _defence_demo(district: District, year: int, users: dict) -> None:
+    from .calendar import public_holidays
+    from .models import DefenceScore, RubricCriterion
+    rubric = db.session.scalars(sa.select(RubricCriterion).where(RubricCriterion.active)).all()
+    chamber = users[Role.CHAMBER_STAFF]
+    second = User(username=SECOND_MEMBER[0], full_name=SECOND_MEMBER[1], role=Role.COMMISSION, district=district,
+                  must_change_password=False)
+    second.set_password(DEMO_PASSWORD)
+    db.session.add(second)
+    members = [users[Role.COMMISSION], second]
+    holidays = public_holidays()
+    dates = rules.training_dates(_first_training_day(today() - timedelta(days=55), holidays), 25, holidays)
+    cohort = _demo_cohort(district, 6, "kk", "Қаскелең, Сүйінбай 3", dates, users, held=True)
+    held_on = today() - timedelta(days=10)
+    closed = DefenceSession(cohort=cohort, held_on=held_on, place="Қаскелең, аудандық әкімдік, 2-зал",
+                            created_by_id=chamber.id, members=members)
+    db.session.add_all([cohort, closed])
+    db.session.flush()
+    decided_at = utcnow() - timedelta(days=10)
+    for serial, (surname, name, born, sex, first, other) in enumerate(DEFENDED_RECENTLY, start=800):
+        application = _demo_person(serial, surname, name, born, sex, district, cohort.programme_year, cohort)
+        walk(application, Status.TRAINING_COMPLETED, users)
+        totals = []
+        for member, points in zip(members, (first, other)):
+            for criterion in rubric:
+                db.session.add(DefenceScore(session_id=closed.id, application_id=application.id, member_id=member.id,
+                                            criterion_id=criterion.id, points=min(points, criterion.max_points)))
+            totals.append(rules.weighted_percent({c.id: min(points, c.max_points) for c in rubric}, rubric))
+        defended = rules.defence_passed(totals)
+        percent = rules.shown_percent(rules.defence_average(totals))
+        db.session.add(DefenceResult(session_id=closed.id, application_id=application.id, defended=defended,
+                                     average_percent=percent, decided_by_id=chamber.id, decided_at=decided_at))
+        move_to(application, Status.DEFENDED if defended else Status.NOT_DEFENDED, by=chamber, note=f"{percent}%")
+        db.session.add(Certificate(application_id=application.id, number=rules.certificate_number(year),
+                                   kind=CertificateKind(rules.certificate_kind(defended)), cohort_id=cohort.id,
+                                   language="kk", issued_on=held_on, issued_by_id=chamber.id))
+    ended = db.session.scalar(sa.select(Cohort).where(Cohort.district_id == district.id, Cohort.number == 3,
+                                                      Cohort.programme_year == cohort.programme_year))
+    if ended is not None:
+        ready = DefenceSession(cohort=ended, held_on=today(), place="Қаскелең, аудандық әкімдік, 2-зал",
+                               created_by_id=chamber.id, members=members)
+        db.session.add(ready)
+        db.session.flush()
+        for application in db.session.scalars(sa.select(Application).where(Application.cohort_id == ended.id)):
+            for member, points in zip(members, DEFENCE_TODAY_POINTS.get(application.surname, ())):
+                for criterion in rubric:
+                    db.session.add(DefenceScore(session_id=ready.id, application_id=application.id,
+                                                member_id=member.id, criterion_id=criterion.id,
+                                                points=min(points, criterion.max_points)))
+    db.session.commit()
+
+
+def _defence_demo_lines() -> list[str]:
+    rows = db.session.execute(sa.select(DefenceSession.id, Cohort.number).join(Cohort)
+                              .where(Cohort.number.in_((3, 6)), DefenceSession.held_on >= today() - timedelta(days=30))
+                              .order_by(DefenceSession.id)).all()
+    found = {number: session_id for session_id, number in rows}
+    lines = []
+    if 6 in found:
+        lines.append(f"A defence session closed 10 days ago, `region` may reopen it (30 days): /defence/{found[6]}")
+    if 3 in found:
+        lines.append(f"A defence session scored by `commission` and `{SECOND_MEMBER[0]}`, ready for `chamber` to close "
+                     f"(after the worker completes cohort 3): /defence/{found[3]}")
+    return lines
 
 
 # Cohorts that show the calendar moving by itself: within a minute of `make run` the job worker completes the

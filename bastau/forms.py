@@ -40,7 +40,9 @@ CHANNEL_LABELS = {
     Channel.AKIMAT: _l("Rural akimat"),
     Channel.EMPLOYMENT_CENTRE: _l("Employment centre"),
     Channel.CHAMBER_BRANCH: _l("Chamber of entrepreneurs branch"),
+    Channel.OWN_DEVICE: _l("On my own phone or computer"),
 }
+OFFICE_LABELS = {channel: label for channel, label in CHANNEL_LABELS.items() if channel != Channel.OWN_DEVICE}
 
 
 def well_formed_iin(_form, field) -> None:

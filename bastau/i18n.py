@@ -1,14 +1,27 @@
-"""Kazakh by default, Russian on request; the choice is kept in a cookie."""
+"""Kazakh by default, Russian on request; the choice is kept in a cookie.
+
+Switching the language never loses what was typed. On a page with a form, the language switch is a submit
+button of that form (`lang_form` in the page's template; with JavaScript, of any form with something typed in
+it): it posts the fields to `POST /lang/<code>`, which keeps them in the server session as a draft of that page
+and sends the browser back (303) to the page, now in the other language. The page's GET takes the draft:
+every FlaskForm built from the request reads it as if it had been posted (`wrap_formdata` below), and pages
+that draw fields by hand ask `language_draft()`. Pages with no form keep a plain link.
+"""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from babel.numbers import parse_pattern
-from flask import Blueprint, Flask, abort, current_app, redirect, request
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session
 from flask_babel import format_date as babel_format_date
 from flask_babel import get_locale
+from werkzeug.datastructures import MultiDict
 
 from .urls import safe_next
 
 LANG_COOKIE = "lang"
+DRAFT = "language_draft"  # session key: {"path": page, "fields": [[name, value], ...], "check": bool}
+_LARGEST_DRAFT = 20_000  # characters: a form, not a file
 # Parsed once: Babel parses a format string on every call, which shows on pages with hundreds of figures.
 _WHOLE = parse_pattern("#,##0")
 _ONE_DECIMAL = parse_pattern("#,##0.0")
@@ -23,14 +36,92 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-@bp.get("/lang/<code>")
-def switch(code: str):
-    """Switch language and come back to the same page."""
-    if code not in current_app.config["LANGUAGES"]:
-        abort(404)
-    response = redirect(safe_next(request.args.get("next")))
+def _chosen(response, code: str):
     response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+@bp.get("/lang/<code>")
+def switch(code: str):
+    """Switch language and come back to the same page (a page with nothing typed in it)."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return _chosen(redirect(safe_next(request.args.get("next"))), code)
+
+
+@bp.post("/lang/<code>")
+def keep_and_switch(code: str):
+    """The language switch pressed on a form: keep what was typed as a draft of the page, then show the page
+    again in the other language. It keeps only what was in the form: nothing is sent on, nothing is saved."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = safe_next(request.args.get("next"))
+    keep_draft(target)
+    return _chosen(redirect(target, code=303), code)
+
+
+def keep_draft(target: str) -> None:
+    fields = [[name, value] for name, value in request.form.items(multi=True)
+              if name != "csrf_token" and not name.startswith("_lang")]
+    if fields and sum(len(name) + len(value) for name, value in fields) <= _LARGEST_DRAFT:
+        session[DRAFT] = {"path": urlsplit(target).path, "fields": fields, "check": request.args.get("check") == "1"}
+
+
+def _switch_after_expired_token():
+    """The page stood open past its session: still switch, and keep the typed fields if the form came from our
+    own page (the Origin header), so that no other site can plant a draft in someone's session."""
+    code = request.view_args.get("code") if request.view_args else None
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = safe_next(request.args.get("next"))
+    origin = urlsplit(request.headers.get("Origin") or request.referrer or "")
+    if origin.netloc and origin.netloc == request.host:
+        keep_draft(target)
+    return _chosen(redirect(target, code=303), code)
+
+
+keep_and_switch.on_csrf_error = _switch_after_expired_token
+
+
+def _take_draft() -> None:
+    """Before a page is drawn: a draft left by the language switch for this very page is taken (once)."""
+    if request.method != "GET" or DRAFT not in session or request.path.startswith("/static/"):
+        return
+    if request.headers.get("HX-Request") == "true":
+        return  # a fragment (a district list) loading: the page's own draft waits for the page
+    draft = session.pop(DRAFT)
+    if isinstance(draft, dict) and draft.get("path") == request.path:
+        g.language_draft = MultiDict([tuple(pair) for pair in draft.get("fields", []) if len(pair) == 2])
+        g.language_check = bool(draft.get("check"))
+
+
+def language_draft() -> MultiDict | None:
+    """What was typed on this page before the language was switched (None if nothing)."""
+    return g.get("language_draft")
+
+
+def language_check() -> bool:
+    """The page showed messages about its fields when the language was switched: show them again."""
+    return bool(g.get("language_check"))
+
+
+def _forms_read_the_draft() -> None:
+    """Every FlaskForm built from the request on a GET reads the language draft as if it had been posted."""
+    from flask_wtf import form as flask_wtf_form
+    meta = flask_wtf_form.FlaskForm.Meta
+    if getattr(meta, "_reads_language_draft", False):
+        return
+    original = meta.wrap_formdata
+
+    def wrap_formdata(self, form, formdata):
+        if formdata is flask_wtf_form._Auto and not flask_wtf_form._is_submitted():
+            draft = language_draft()
+            if draft is not None:
+                return draft
+        return original(self, form, formdata)
+
+    meta.wrap_formdata = wrap_formdata
+    meta._reads_language_draft = True
 
 
 def long_date(value) -> str:
@@ -65,15 +156,13 @@ def tenge(amount: int) -> str:
 def init_app(app: Flask, babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
+    app.before_request(_take_draft)
+    _forms_read_the_draft()
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, tenge=tenge, phone=phone)
-    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_draft=language_draft)
 
 
-# Kazakh Cyrillic order; it contains the Russian alphabet in the Russian order.
-_ALPHABET = "АӘБВГҒДЕЁЖЗИЙКҚЛМНҢОӨПРСТУҰҮФХҺЦЧШЩЪЫІЬЭЮЯ"
-_RANK = {letter: i for i, letter in enumerate(_ALPHABET)}
-
-
-def alphabetical(text: str) -> tuple:
-    """Sort key for Cyrillic names as people expect (Ә after А, not after Я)."""
-    return tuple(_RANK.get(ch, 100 + ord(ch)) for ch in text.upper())
+def alphabetical(text: str) -> bytes:
+    """Sort key for names in the page language's alphabetical order (Ә after А, not after Я): bastau.collation."""
+    from .collation import name_key
+    return name_key()(text)

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "returned_to_centre": _l("Returned to the employment centre"),
     "test_result": _l("Test result recorded"),
     "test_sitting_opened": _l("Test opened at a terminal"),
+    "test_score_corrected": _l("Paper test score corrected"),
     "enrolled": _l("Enrolled in a cohort"),
     "unenrolled": _l("Taken out of a cohort"),
     "training_started": _l("Training started"),
@@ -112,6 +113,9 @@ ACTION_LABELS.update({
     "attendance_marked": _l("Attendance marked"),
     "expelled": _l("Expelled by the commission"),
     "kept_in_training": _l("Kept in training by the commission"),
+    "defence_reopened": _l("Defence result cancelled: the session was reopened"),
+    "defence_session_reopened": _l("Defence session reopened"),
+    "certificate_revoked": _l("Certificate revoked"),
 })
 
 # The staff application page reads this dict: the history shows absence and decision reasons too.

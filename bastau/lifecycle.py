@@ -27,6 +27,7 @@ APPLICANT = "applicant"  # the person themselves, from the status page
 Actor = User | str       # a member of staff, CALENDAR or APPLICANT
 
 CENTRE, CHAMBER, COMMISSION = Role.CENTRE_OFFICER.value, Role.CHAMBER_STAFF.value, Role.COMMISSION.value
+REGION = Role.REGIONAL_ADMIN.value
 # Who may record a withdrawal: the person, and the staff who meet them (with the reason the person gave).
 WITHDRAWERS = (APPLICANT, Role.OPERATOR.value, CENTRE, CHAMBER)
 
@@ -46,10 +47,14 @@ class Step:
 
     @property
     def final(self) -> bool:
-        return not self.moves
+        """Nothing further happens on its own: no step forward (a correction may still take it back)."""
+        return not any(not move.correction for move in self.moves.values())
 
 
 _WITHDRAW = {S.WITHDRAWN: Move("withdrawn", WITHDRAWERS, correction=True)}
+# A regional administrator reopens a closed defence session to correct it (rules.defence_may_reopen): its
+# participants wait for a defence result again and their certificates are revoked.
+_REOPEN = {S.TRAINING_COMPLETED: Move("defence_reopened", (REGION,), correction=True)}
 
 LIFE_CYCLE: dict[Status, Step] = {
     S.SUBMITTED: Step(
@@ -74,10 +79,13 @@ LIFE_CYCLE: dict[Status, Step] = {
     S.TEST_PASSED: Step(
         _l("Entrepreneurship test passed"),
         _l("You will be placed in a training cohort. The schedule will appear here."),
-        {S.ENROLLED: Move("enrolled", (CHAMBER,)), **_WITHDRAW}),
+        {S.ENROLLED: Move("enrolled", (CHAMBER,)), **_WITHDRAW,
+         # A mistyped paper score corrected by the chamber (potential.services.correct_paper_score).
+         S.TEST_FAILED: Move("test_result", (CHAMBER,), correction=True)}),
     S.TEST_FAILED: Step(
         _l("Entrepreneurship test not passed"),
-        _l("You may apply again next year. The chamber of entrepreneurs can tell you how to prepare.")),
+        _l("You may apply again next year. The chamber of entrepreneurs can tell you how to prepare."),
+        {S.TEST_PASSED: Move("test_result", (CHAMBER,), correction=True)}),
     S.ENROLLED: Step(
         _l("Enrolled in a training cohort"),
         _l("Come to the first day of training. More than 3 days missed without a valid reason may end your "
@@ -102,16 +110,25 @@ LIFE_CYCLE: dict[Status, Step] = {
     S.DEFENDED: Step(
         _l("Business plan defended"),
         _l("Your certificate of completion is ready. The chamber of entrepreneurs may refer your plan for a loan."),
-        {S.REFERRED_FOR_FINANCING: Move("referred_for_financing", (CHAMBER,))}),
+        {S.REFERRED_FOR_FINANCING: Move("referred_for_financing", (CHAMBER,)), **_REOPEN}),
     S.NOT_DEFENDED: Step(
         _l("Business plan not defended"),
-        _l("Your certificate of participation is ready. You may apply again next year.")),
+        _l("Your certificate of participation is ready: download it under “All your results on one page”. It "
+           "does not give priority for a programme loan. Ask the chamber of entrepreneurs what to improve in "
+           "your plan, and apply again next year."),
+        _REOPEN),
     S.REFERRED_FOR_FINANCING: Step(
         _l("Referred for a loan"),
         _l("The lender will look at your plan. The chamber of entrepreneurs will tell you its answer."),
         {S.LOAN_APPROVED: Move("loan_approved", (CHAMBER,)), S.LOAN_DECLINED: Move("loan_declined", (CHAMBER,))}),
-    S.LOAN_APPROVED: Step(_l("Loan approved")),
-    S.LOAN_DECLINED: Step(_l("Loan declined")),
+    S.LOAN_APPROVED: Step(
+        _l("Loan approved"),
+        _l("Go to the lender's office with your ID card to sign the loan agreement. The chamber of entrepreneurs "
+           "will ask how your business is doing 6 and 12 months after your certificate.")),
+    S.LOAN_DECLINED: Step(
+        _l("Loan declined"),
+        _l("Ask the chamber of entrepreneurs why the lender declined and what to change in your plan. Your "
+           "certificate of completion still gives priority for a programme loan for 24 months from its date.")),
     S.WITHDRAWN: Step(
         _l("Application withdrawn"),
         _l("You may apply again this year or later: a new application starts from the beginning.")),

@@ -29,6 +29,7 @@ class Channel(str, enum.Enum):
     AKIMAT = "akimat"
     EMPLOYMENT_CENTRE = "employment_centre"
     CHAMBER_BRANCH = "chamber_branch"
+    OWN_DEVICE = "own_device"  # the applicant's own phone or computer (never a staff member's office)
 
 
 class SocialStatus(str, enum.Enum):
@@ -295,6 +296,17 @@ class AuditEntry(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     application: Mapped[Application | None] = relationship(back_populates="history")
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the page's language (bastau.audit.shown_note); the stored note is never changed."""
+        from .audit import shown_note
+        return shown_note(self)
+
+    @property
+    def shown_reason(self) -> str:
+        from .audit import shown_reason
+        return shown_reason(self)
 
 
 class WebSession(db.Model):
@@ -635,6 +647,36 @@ class Certificate(db.Model):
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     # Set by the calendar job on the day the 24-month loan priority ends (rules.loan_priority_until).
     priority_closed_on: Mapped[date | None]
+
+    application: Mapped[Application] = relationship()
+    cohort: Mapped[Cohort] = relationship()
+
+
+class DefenceReopening(db.Model):
+    """A closed defence session reopened by a regional administrator to correct it (rules.defence_may_reopen)."""
+    __tablename__ = "defence_reopening"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("defence_session.id"), index=True)
+    closed_at: Mapped[datetime]  # when the session had been closed (its results' time)
+    reopened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reopened_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+
+    reopened_by: Mapped[User] = relationship()
+
+
+class RevokedCertificate(db.Model):
+    """A certificate revoked when its defence session was reopened: its number still answers on the public
+    check page ("revoked on …", and whether a newer certificate exists)."""
+    __tablename__ = "revoked_certificate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    kind: Mapped[CertificateKind] = mapped_column(_enum(CertificateKind))
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id"))
+    issued_on: Mapped[date]
+    revoked_on: Mapped[date]
+    reopening_id: Mapped[int] = mapped_column(sa.ForeignKey("defence_reopening.id"))
 
     application: Mapped[Application] = relationship()
     cohort: Mapped[Cohort] = relationship()

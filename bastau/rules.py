@@ -412,6 +412,21 @@ def mask_name(surname: str, first_name: str | None = None) -> str:
     return f"{masked} {first_name[0]}." if first_name else masked
 
 
+def gives_loan_priority(certificate_kind: str) -> bool:
+    """Only a defended business plan gives priority for a programme loan: a certificate of completion does,
+    a certificate of participation (trained, plan not defended) does not."""
+    return certificate_kind == "completion"
+
+
+DEFENCE_REOPEN_DAYS = 30  # a regional administrator may reopen a closed defence session for 30 days
+
+
+def defence_may_reopen(closed_on: date, on: date) -> bool:
+    """A closed defence session can be reopened to correct it (by a regional administrator) on the day it
+    was closed and the 30 days after it; later its results and certificates stand."""
+    return closed_on <= on <= closed_on + timedelta(days=DEFENCE_REOPEN_DAYS)
+
+
 def loan_priority_until(issued_on: date) -> date:
     """A certificate gives priority for a programme loan for 24 months from its issue date
     (issued on 29 February: until 28 February two years later)."""

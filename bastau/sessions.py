@@ -8,6 +8,7 @@ minutes (applicants) or a little longer (staff).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import random
 import secrets
 from datetime import timedelta
@@ -15,6 +16,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.datastructures import CallbackDict
 
 from .extensions import db
@@ -39,7 +41,12 @@ class ServerSession(CallbackDict, SessionMixin):
         self.expired = expired  # the visitor came back with a session that had timed out
         self.modified = False
         self.ended = False
+        self.touched = False
         self.old_keys: list[str] = []
+
+    def touch(self) -> None:
+        """"I am still here": move last_seen on now, even if it moved a few seconds ago."""
+        self.touched = True
 
     def end(self) -> None:
         """Forget everything: the row goes and the cookie is cleared."""
@@ -54,19 +61,67 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = True
 
 
-def idle_minutes(config, data) -> int:
+TERMINAL_COOKIE = "bastau_terminal"
+TERMINAL_SALT = "bastau-terminal"
+TERMINAL_YEARS = 5  # the mark stays until staff remove it (or the browser's cookies are cleared)
+
+
+def _terminal_serializer(app) -> URLSafeSerializer:
+    return URLSafeSerializer(app.secret_key, salt=TERMINAL_SALT)
+
+
+def terminal_cookie_value(app) -> str:
+    """What a browser marked as a shared terminal keeps: signed, so nobody types one up by hand."""
+    return _terminal_serializer(app).dumps("terminal")
+
+
+def terminal_addresses(config) -> list:
+    """TERMINAL_ADDRESSES: addresses or networks (`10.2.0.7, 10.3.0.0/24`) of shared terminals."""
+    networks = []
+    for part in str(config.get("TERMINAL_ADDRESSES") or "").replace(";", ",").split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                continue
+    return networks
+
+
+def is_terminal(app, request) -> bool:
+    """A shared terminal (an akimat's or a centre's computer for the public): a browser staff marked as one
+    (page /terminal), or a client address in TERMINAL_ADDRESSES. Anything else is a person's own device."""
+    marked = request.cookies.get(TERMINAL_COOKIE)
+    if marked and len(marked) < 200:
+        try:
+            if _terminal_serializer(app).loads(marked) == "terminal":
+                return True
+        except BadData:
+            pass
+    networks = terminal_addresses(app.config)
+    if networks and request.remote_addr:
+        try:
+            address = ipaddress.ip_address(request.remote_addr)
+        except ValueError:
+            return False
+        return any(address in network for network in networks)
+    return False
+
+
+def idle_minutes(config, data, terminal: bool = True) -> int:
     """How long a session may sit unused: staff longer; an applicant in the middle of the
-    entrepreneurship test long enough to read every question; any other applicant a few minutes."""
+    entrepreneurship test long enough to read every question; any other applicant a few minutes at a shared
+    terminal (the next person must not find their data), longer on their own phone or computer."""
     if data.get("_user_id"):
         return config["STAFF_IDLE_MINUTES"]
     if data.get("test_sitting_id"):
-        return config["TEST_IDLE_MINUTES"]
-    return config["APPLICANT_IDLE_MINUTES"]
+        return config["TEST_IDLE_MINUTES"] if terminal else max(config["TEST_IDLE_MINUTES"],
+                                                                 config["PERSONAL_IDLE_MINUTES"])
+    return config["APPLICANT_IDLE_MINUTES"] if terminal else config["PERSONAL_IDLE_MINUTES"]
 
 
 class ServerSessionInterface(SessionInterface):
-    def _idle_limit(self, app, data: dict) -> timedelta:
-        return timedelta(minutes=idle_minutes(app.config, data))
+    def _idle_limit(self, app, data: dict, request) -> timedelta:
+        return timedelta(minutes=idle_minutes(app.config, data, is_terminal(app, request)))
 
     def open_session(self, app, request):
         key = request.cookies.get(self.get_cookie_name(app))
@@ -81,7 +136,7 @@ class ServerSessionInterface(SessionInterface):
         data = _serializer.loads(row.data)
         now = utcnow()
         too_old = now - row.created_at > timedelta(hours=app.config["SESSION_MAX_HOURS"])
-        if too_old or now - row.last_seen_at > self._idle_limit(app, data):
+        if too_old or now - row.last_seen_at > self._idle_limit(app, data, request):
             self._delete(key)
             return ServerSession(expired=True)
         return ServerSession(data, key=key, last_seen=row.last_seen_at)
@@ -98,7 +153,8 @@ class ServerSessionInterface(SessionInterface):
         if not session:
             return
         now = utcnow()
-        if not session.modified and session.last_seen and now - session.last_seen < TOUCH_EVERY:
+        if (not session.modified and not session.touched and session.last_seen
+                and now - session.last_seen < TOUCH_EVERY):
             return
         response.vary.add("Cookie")
         if session.key is None:
@@ -135,7 +191,7 @@ class ServerSessionInterface(SessionInterface):
         """Now and then, drop rows nobody can use any more (idle longer than the staff limit)."""
         if random.random() < 0.05:
             longest = max(app.config["STAFF_IDLE_MINUTES"], app.config["APPLICANT_IDLE_MINUTES"],
-                          app.config["TEST_IDLE_MINUTES"])
+                          app.config["TEST_IDLE_MINUTES"], app.config["PERSONAL_IDLE_MINUTES"])
             cutoff = now - timedelta(minutes=longest)
             with db.engine.begin() as conn:
                 conn.execute(sa.delete(_table).where(_table.c.last_seen_at < cutoff))

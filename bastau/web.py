@@ -43,6 +43,21 @@ OPENED = "status_application_id"  # session key: the application the status look
 PERSONAL_KEYS = ("apply_draft", "apply_receipt", OPENED, "test_sitting_id", "test_result_id")
 
 
+_KEPT_FOR_THE_NEXT_PERSON = ("csrf_token", "_user_id", "_fresh", "_id", "kept_forms")
+
+
+def forget_the_previous_person() -> None:
+    """A new person starts on this screen (a status look-up, successful or not): whatever the session held of
+    the one before (an opened status page, a receipt, a plan download, a test) is gone, under a new key. A
+    signed-in operator stays signed in."""
+    from flask import session
+    for key in list(session.keys()):
+        if key not in _KEPT_FOR_THE_NEXT_PERSON:
+            session.pop(key, None)
+    if session.get("_user_id") is None:
+        session.regenerate()
+
+
 def invalid_attrs(field) -> dict:
     """For a radio, checkbox or input drawn by hand: a field with an error says so to screen readers and points
     at its message (`<id>-error`, as the templates write it)."""
@@ -50,11 +65,40 @@ def invalid_attrs(field) -> dict:
 
 
 def page_context() -> dict:
-    """For the layout: is there something personal on screen that must vanish when idle?"""
-    from flask import current_app, session
+    """For the layout: is there something personal on screen that must vanish when idle, and how soon?
 
-    from .sessions import idle_minutes
+    `idle_seconds`: the page clears itself after that long without use (a warning with a button to go on comes
+    first, static/js/app.js). `terminal_idle_seconds`: on a shared terminal, a page with anything typed in it
+    clears itself too, even before a session holds anything (the JavaScript starts the clock once a field has
+    content). `idle_url`: where the page goes to end the session; for staff with next= this page, so that they
+    sign in again and come back here.
+    """
+    from flask import current_app, request, session, url_for
+
+    from .sessions import idle_minutes, is_terminal
+    config = current_app.config
+    terminal = is_terminal(current_app, request)
     personal = any(key in session for key in PERSONAL_KEYS)
     staff = current_user.is_authenticated
-    minutes = idle_minutes(current_app.config, session)
-    return {"show_finish": personal and not staff, "idle_seconds": minutes * 60 if (personal or staff) else 0}
+    minutes = idle_minutes(config, session, terminal)
+    idle_url = url_for("home.session_ended", next=_page_to_come_back_to()) if staff else url_for("home.session_ended")
+    return {"show_finish": personal and not staff, "idle_seconds": minutes * 60 if (personal or staff) else 0,
+            "terminal": terminal, "idle_url": idle_url,
+            "terminal_idle_seconds": config["APPLICANT_IDLE_MINUTES"] * 60 if terminal and not staff else 0,
+            "idle_warning_seconds": config["IDLE_WARNING_SECONDS"]}
+
+
+def _page_to_come_back_to() -> str:
+    """This page's address, if it can be opened again (a page drawn in answer to a POST may not be)."""
+    from flask import request, url_for
+    rule = request.url_rule
+    if rule is None or request.endpoint is None:
+        return url_for("staff.home")
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    if "GET" in (rule.methods or ()):
+        try:
+            return url_for(request.endpoint, **(request.view_args or {}))
+        except Exception:  # noqa: BLE001 - an address that cannot be built: the desk
+            pass
+    return url_for("staff.home")

@@ -42,6 +42,7 @@ from bastau.models import (  # noqa: E402
     Attendance,
     Certificate,
     Cohort,
+    DefenceResult,
     DefenceSession,
     District,
     Mark,
@@ -74,6 +75,7 @@ NOT_PAGES = {
     "defence.cohort_certificates": "PDF",
     "defence.staff_certificate": "PDF",
     "defence.my_certificate": "PDF",
+    "defence.protocol_pdf": "PDF",
     "plans.download": "download",
     "plans.download_own": "download",
 }
@@ -99,6 +101,7 @@ class Ids:
     trainee: int
     graduate: int
     open_session: int
+    closed_session: int
     defending: int
     certificate: str
     operator: int
@@ -238,7 +241,8 @@ NAMES = (("Жұлдыз", "female"), ("Ержан", "male"), ("Ольга", "fem
 def extend_demo() -> None:
     """A full cohort of 30 on the trainer's register, list №1 changed once (a second version to compare), and a
     cohort that finished training with an open defence session (the commission's scoring pages)."""
-    users = {u.role: u for u in db.session.scalars(sa.select(User))}
+    # the first account of each role (the demo has a second commission member)
+    users = {u.role: u for u in db.session.scalars(sa.select(User).order_by(User.id.desc()))}
     cohort = db.session.scalar(sa.select(Cohort).where(Cohort.number == 1))
     past = [d for d in cohort.days if d.date < today()]
     for n in range(COHORT_SIZE - len(cohort.participants)):
@@ -250,11 +254,14 @@ def extend_demo() -> None:
         db.session.add_all(Attendance(training_day_id=day.id, application_id=person.id, mark=Mark.PRESENT,
                                       recorded_by_id=users[Role.TRAINER].id) for day in past)
     dates = rules.training_dates(today() - timedelta(days=60), 25, public_holidays())
-    done = Cohort(district_id=cohort.district_id, programme_year=cohort.programme_year, number=6, language="kk",
-                  venue="Қаскелең, Абылай хан 25", start_date=dates[0], training_days=25, capacity=25,
-                  trainer=users[Role.TRAINER], created_by_id=users[Role.CHAMBER_STAFF].id)
-    done.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25)) for i, d in
-                 enumerate(dates)]
+    # The demo's cohort 6 (its defence session closed ten days ago) when it has one; else a new cohort 6.
+    done = db.session.scalar(sa.select(Cohort).where(Cohort.number == 6, Cohort.district_id == cohort.district_id))
+    if done is None:
+        done = Cohort(district_id=cohort.district_id, programme_year=cohort.programme_year, number=6, language="kk",
+                      venue="Қаскелең, Абылай хан 25", start_date=dates[0], training_days=25, capacity=25,
+                      trainer=users[Role.TRAINER], created_by_id=users[Role.CHAMBER_STAFF].id)
+        done.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25)) for i, d in
+                     enumerate(dates)]
     db.session.add_all(_participant(done, 600 + n, Status.TRAINING_COMPLETED, date(1985 + n, 3, 1 + n),
                                     surname=SURNAMES[n]) for n in range(4))
     db.session.add(DefenceSession(cohort=done, held_on=today() + timedelta(days=3), place="Қаскелең, әкімдік",
@@ -281,7 +288,9 @@ def demo_ids() -> Ids:
     training = cohorts[1]
     day = max((d for d in training.days if d.date <= today()), key=lambda d: d.date)
     lists = db.session.scalars(sa.select(ApplicantList.id).order_by(ApplicantList.id)).all()
-    open_session = db.session.scalar(sa.select(DefenceSession).where(DefenceSession.cohort_id == cohorts[6].id))
+    open_session = db.session.scalar(sa.select(DefenceSession).where(DefenceSession.cohort_id == cohorts[6].id)
+                                     .order_by(DefenceSession.id.desc()))  # the one extend_demo added
+    closed_session = db.session.scalar(sa.select(sa.func.max(DefenceResult.session_id)))
     return Ids(
         region=place.region_id, district=place.id, year=today().year, list=lists[0], revised_list=lists[-1],
         submitted=application(Status.SUBMITTED), confirmed=application(Status.TARGET_GROUP_CONFIRMED),
@@ -291,7 +300,7 @@ def demo_ids() -> Ids:
         register_day=day.id, future_day_number=training.days[-1].day_number,
         flagged=application(Status.IN_TRAINING, Application.surname == "Дүйсенбаев"),
         trainee=application(Status.IN_TRAINING, Application.cohort_id == training.id),
-        graduate=application(Status.LOAN_APPROVED), open_session=open_session.id,
+        graduate=application(Status.LOAN_APPROVED), open_session=open_session.id, closed_session=closed_session,
         defending=application(Status.TRAINING_COMPLETED, Application.cohort_id == cohorts[6].id),
         certificate=first(sa.select(Certificate.number)), operator=first(sa.select(User.id).where(
             User.username == "operator")), question=first(sa.select(sa.func.min(TestQuestion.id))))
@@ -427,10 +436,18 @@ VISITS = [
     Visit("defence.new_session", "chamber", lambda i: f"/cohorts/{i.completed_cohort}/defence/new",
           "new defence session"),
     Visit("defence.session_page", "commission", lambda i: f"/defence/{i.open_session}", "defence session"),
+    Visit("defence.close_confirm", "chamber", lambda i: f"/defence/{i.open_session}/close",
+          "close a defence session: confirm"),
+    Visit("defence.reopen_form", "region", lambda i: f"/defence/{i.closed_session}/reopen",
+          "reopen a defence session"),
+    Visit("defence.protocol", "region", lambda i: f"/defence/{i.closed_session}/protocol", "defence protocol"),
     Visit("defence.score", "commission", lambda i: f"/defence/{i.open_session}/score/{i.defending}",
           "scoring a plan"),
     Visit("loans.index", "chamber", lambda i: "/financing", "financing"),
     Visit("loans.participant", "chamber", lambda i: f"/financing/{i.graduate}", "financing: one person"),
+    Visit("loans.follow_ups_recorded", "chamber", lambda i: f"/financing/follow-ups/recorded?done={i.graduate}-6",
+          "follow-ups recorded in bulk: summary"),
+    Visit("kept.show", "chamber", lambda i: "/kept/nothing-kept", "a form kept after the page was open too long"),
     Visit("sms.messages", "chamber", lambda i: "/staff/sms/", "sent messages (SMS)"),
     Visit("dashboard.index", "admin", lambda i: "/dashboard", "national dashboard"),
     Visit("dashboard.region", "admin", lambda i: f"/dashboard/regions/{i.region}", "region dashboard"),
@@ -446,6 +463,7 @@ VISITS = [
     Visit("accounts.users", "admin", lambda i: "/admin/users", "staff accounts"),
     Visit("accounts.new_user", "admin", lambda i: "/admin/users/new", "new account"),
     Visit("accounts.user", "admin", lambda i: f"/admin/users/{i.operator}", "one account"),
+    Visit("accounts.disable", "admin", lambda i: f"/admin/users/{i.operator}/disable", "disable an account: confirm"),
     Visit("potential.questions", "admin", lambda i: "/admin/test/questions", "question bank"),
     Visit("potential.new_question", "admin", lambda i: "/admin/test/questions/new", "new question"),
     Visit("potential.edit_question", "admin", lambda i: f"/admin/test/questions/{i.question}", "edit a question"),

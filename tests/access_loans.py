@@ -21,6 +21,11 @@ ROUTES = {
     "loans.decline": Route("POST", lambda w: f"/financing/{_defended(w)}/decline"),
     "loans.issue": Route("POST", lambda w: f"/financing/{_defended(w)}/issue"),
     "loans.follow_up": Route("POST", lambda w: f"/financing/{_defended(w)}/follow-up/6"),
+    # Another district's participant ticked changes nothing (the service is scoped): checked in test_follow_ups_bulk.
+    "loans.follow_ups_not_opened": Route("POST", lambda w: "/financing/follow-ups/not-opened", area_bound=False,
+                                         data={"pick": "0-6"}),
+    "loans.follow_ups_recorded": Route("GET", lambda w: f"/financing/follow-ups/recorded?done={_defended(w)}-6",
+                                       area_bound=False),
 }
 
 PUBLIC = {"status.results"}

@@ -22,7 +22,8 @@ from bastau.reference import load_all
 
 pytest_plugins = ["tests.journey"]  # the `receipt` fixture
 PEOPLE_TABLES = ("audit_entry", "web_session", "attendance", "expulsion_review", "list_entry", "applicant_list",
-                 "test_sitting", "business_follow_up", "loan_referral", "certificate", "defence_result",
+                 "test_sitting", "business_follow_up", "loan_referral", "revoked_certificate",
+                 "defence_reopening", "certificate", "defence_result",
                  "defence_score", "defence_member", "defence_session", "business_plan", "notice", "sms_message",
                  "job_run", "application", "training_day",
                  "cohort", "national_plan", "region_plan", "district_plan", "staff_user")

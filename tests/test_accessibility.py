@@ -3,6 +3,7 @@ demo data; forms usable with the keyboard alone; errors announced and linked to 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from collections import Counter, deque
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
@@ -15,7 +16,8 @@ from werkzeug.routing import RequestRedirect
 from bastau import demo, rules
 from bastau.clock import today
 from bastau.extensions import db
-from bastau.models import ApplicantList, Application, Certificate, Cohort, DefenceSession, Role, Status, User
+from bastau.models import (ApplicantList, Application, Certificate, Cohort, DefenceResult, DefenceSession, Role,
+                           Status, User, utcnow)
 from tests.conftest import PASSWORD, browser_sign_in, new_iin, translated
 from tests.test_browser import fill_application
 
@@ -48,6 +50,7 @@ NOT_PAGES = {  # GET endpoints that never render an HTML page, and why
     "lists.csv": "download", "lists.xlsx": "download",
     "plans.download": "download", "plans.download_own": "download",
     "defence.cohort_certificates": "PDF", "defence.my_certificate": "PDF", "defence.staff_certificate": "PDF",
+    "defence.protocol_pdf": "PDF",
     "plan_admin.national_template": "download", "plan_admin.region_template": "download",
 }
 DOWNLOAD_SUFFIXES = (".xlsx", ".csv", ".pdf")
@@ -276,7 +279,20 @@ def demo_with_every_page(app) -> None:
 
 def deep_seeds(app, role: Role) -> list[str]:
     """Pages that the crawl's few visits per kind of page may not reach through links: the trainer's upload form
-    for a participant in training (the demo's cohorts also hold people who cannot upload)."""
+    for a participant in training (the demo's cohorts also hold people who cannot upload); the page of a form kept
+    after it was open too long, and the summary after recording follow-ups in bulk (no link leads to either)."""
+    if role == Role.REGIONAL_ADMIN:  # the demo's session closed 10 days ago: its reopen form and protocol
+        with app.app_context():
+            closed = db.session.scalar(sa.select(sa.func.min(DefenceResult.session_id))
+                                       .where(DefenceResult.decided_at > utcnow() - timedelta(days=30)))
+        return [f"/defence/{closed}"] if closed else []
+    if role == Role.CHAMBER_STAFF:
+        with app.app_context():
+            anyone = db.session.scalar(sa.select(Application.id).order_by(Application.id).limit(1))
+            open_session = db.session.scalar(sa.select(DefenceSession.id).join(Cohort)
+                                             .where(Cohort.number == 1).limit(1))
+        return ["/kept/nothing-kept", f"/financing/follow-ups/recorded?done={anyone}-6",
+                f"/defence/{open_session}/close"]  # the confirmation before closing (a GET form leads there)
     if role != Role.TRAINER:
         return []
     with app.app_context():

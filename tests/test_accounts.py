@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from bastau.models import AuditEntry, Channel, Role, User, WebSession
-from tests.conftest import PASSWORD, csrf_token, district, login, page_text, post_form
+from tests.conftest import PASSWORD, csrf_token, district, login, page_text, post_form, translated, translated_plural
+from tests.journey import shows
 
 OWN, OTHER = "195200000", "615200000"  # Қарасай (Алматы облысы), Сайрам (Түркістан облысы)
 NEW_PASSWORD = "бес қасқыр 2026"
@@ -374,7 +375,8 @@ def test_disabling_ends_the_persons_sessions_for_real(client, app, make_user, st
     stolen = session_cookie(victim)
     assert victim.get("/staff/").status_code == 200
     login(client, admin)
-    response = post_form(client, f"/admin/users/{operator.id}/disable", {}, page=f"/admin/users/{operator.id}")
+    response = post_form(client, f"/admin/users/{operator.id}/disable", {"confirm": "yes"},
+                         page=f"/admin/users/{operator.id}")
     assert response.status_code == 302
     assert with_cookie(app, stolen).get("/staff/").status_code == 302
     assert victim.get("/staff/").status_code == 302
@@ -397,7 +399,7 @@ def test_disabling_twice_writes_one_audit_entry(client, make_user, store):
     operator = make_user(Role.OPERATOR)
     login(client, make_user(Role.REGIONAL_ADMIN))
     for _ in range(2):
-        post_form(client, f"/admin/users/{operator.id}/disable", {}, page="/admin/users")
+        post_form(client, f"/admin/users/{operator.id}/disable", {"confirm": "yes"}, page="/admin/users")
     assert len(audit_of(store, "account_disabled")) == 1
 
 
@@ -407,7 +409,7 @@ def test_an_admin_cannot_disable_or_reset_themselves(client, make_user, store):
     page = page_text(client.get(f"/admin/users/{admin.id}"))
     assert f"/admin/users/{admin.id}/disable" not in page
     for action in ("disable", "password"):
-        response = post_form(client, f"/admin/users/{admin.id}/{action}", {}, page="/admin/users")
+        response = post_form(client, f"/admin/users/{admin.id}/{action}", {"confirm": "yes"}, page="/admin/users")
         assert response.status_code == 409, action
     me = account(store, admin.username)
     assert me.active and me.check_password(PASSWORD) and store.count(AuditEntry) == 0
@@ -467,3 +469,33 @@ def test_the_list_shows_role_place_and_state(client, app, make_user):
     login(client, make_user(Role.NATIONAL_ADMIN))
     page = page_text(client.get("/admin/users"))
     assert place(app, OWN).name in page and "operator-195200000" in page and "<strong>" in page
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_disabling_asks_first_naming_the_person_and_what_they_lose(client, app, make_user, store, locale):
+    trainer = make_user(Role.TRAINER)
+    login(app.test_client(), trainer)  # signed in on one device
+    login(client, make_user(Role.REGIONAL_ADMIN))
+    client.set_cookie("lang", locale)
+    account_page = page_text(client.get(f"/admin/users/{trainer.id}"))
+    assert f'href="/admin/users/{trainer.id}/disable"' in account_page  # a link to the question, not a button that acts
+    question = client.get(f"/admin/users/{trainer.id}/disable")
+    body = page_text(question)
+    assert question.status_code == 200
+    assert translated("Disable the account of %(name)s?", locale, name="Тест Қызметкер") in body
+    lost = re.search(r'id="what-is-lost">(.*?)</div>', body, re.S).group(1)
+    assert translated_plural(
+        "They are signed in on %(num)d device now and will be signed out of it at once; anything they have not sent "
+        "yet is lost.", "They are signed in on %(num)d devices now and will be signed out of all of them at once; "
+        "anything they have not sent yet is lost.", 1, locale) in lost
+    # A POST that does not confirm only asks; nothing happens.
+    assert "what-is-lost" in page_text(post_form(client, f"/admin/users/{trainer.id}/disable", {},
+                                                 page=f"/admin/users/{trainer.id}"))
+    assert account(store, trainer.username).active and audit_of(store, "account_disabled") == []
+    done = post_form(client, f"/admin/users/{trainer.id}/disable", {"confirm": "yes"},
+                     page=f"/admin/users/{trainer.id}/disable")
+    assert done.status_code == 302 and not account(store, trainer.username).active
+    assert shows(client.get(done.location), translated(
+        "The account of %(name)s is disabled: they are signed out everywhere and cannot sign in.", locale,
+        name="Тест Қызметкер"))
+    assert len(audit_of(store, "account_disabled")) == 1

@@ -105,15 +105,40 @@ def test_bulk_decision_with_htmx_refreshes_the_queue_in_place(client, officer, m
 def test_rejection_needs_a_reason(client, officer, make_application, store, locale):
     client.set_cookie("lang", locale)
     application_id = make_application()
-    response = decide(client, [application_id], action="reject")
-    assert response.status_code == 302
-    assert shows(client.get(response.location), translated("Choose the reason for the rejection.", locale))
+    response = decide(client, [application_id], action="reject", note="Жұмыста")
+    assert response.status_code == 422  # answered in place: nothing the officer ticked or typed is lost
+    assert shows(response, translated("Choose the reason for the rejection.", locale))
     assert store.scalar(sa.select(Application.status)) == Status.SUBMITTED
+    assert ticked(response) == [application_id] and "Жұмыста</textarea>" in page_text(response)
 
 
 def test_nothing_ticked_is_explained(client, officer):
     response = decide(client, [])
-    assert shows(client.get(response.location), translated("Tick at least one applicant.", "kk"))
+    assert response.status_code == 422
+    assert shows(response, translated("Tick at least one applicant.", "kk"))
+
+
+def ticked(response) -> list[int]:
+    return [int(i) for i in re.findall(r'name="application" value="(\d+)" id="pick-\d+" checked', page_text(response))]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_refused_bulk_rejection_keeps_the_ticks_reason_and_comment(client, officer, make_application, htmx):
+    ids = [make_application(surname=f"Қалған{n}") for n in range(4)]
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = post_form(client, "/centre/decide", {"application": [str(i) for i in ids[1:3]], "action": "reject",
+                                                    "reason": "", "note": "Келмеді"}, page="/centre/", headers=headers)
+    assert response.status_code == 422
+    assert sorted(ticked(response)) == sorted(ids[1:3])
+    assert "Келмеді</textarea>" in page_text(response)
+    assert ('<html' in page_text(response)) is not htmx  # htmx gets the fragment that replaces #queue
+    # Once done, the form is clean again.
+    done = post_form(client, "/centre/decide", {"application": [str(i) for i in ids[1:3]], "action": "reject",
+                                                "reason": "employed", "note": "Келмеді"}, page="/centre/",
+                     headers=headers)
+    assert done.status_code == (200 if htmx else 302)
+    if htmx:
+        assert ticked(done) == [] and "Келмеді" not in page_text(done)
 
 
 def test_rejection_is_shown_to_the_applicant_with_its_reason_in_their_language(client, app, make_user, receipt, store):

@@ -266,20 +266,24 @@ def test_downloads_read_back(client, make_user, world):
     signed_in(client, make_user)
     response = client.get(f"/dashboard?year={YEAR}&format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and "filename*=UTF-8''" in disposition
+    assert "bastau" in disposition.split("filename=")[1].split(";")[0]  # the plain-ASCII fallback name
     text = response.get_data().decode("utf-8")
     assert text.startswith("\ufeff")
     table = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert len(table[0]) == len(COLUMNS) + 1
     last = table[-1]
     assert [int(v) for v in last[1:15]] == [NATIONAL_TOTAL[c] for c in COLUMNS[:14]]
-    assert (float(last[15]), int(last[16]), float(last[17])) == (22.2, 10, 90.0)
+    # decimals with a comma beside ";" (a Russian-locale Excel reads 22.2 as a date, 22,2 as a number)
+    assert (last[15], last[16], last[17]) == ("22,2", "10", "90,0")
 
     response = client.get(f"/dashboard/regions/{world['karasai_region']}?format=xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows[0]) == len(COLUMNS) + 1 and all(isinstance(h, str) and h for h in rows[0])
+    assert rows[0][0].startswith("Алматы облысы") and str(YEAR) in rows[0][0]  # the title row: place, table, year
+    assert len(rows[1]) == len(COLUMNS) + 1 and all(isinstance(h, str) and h for h in rows[1])
     karasai = next(r for r in rows if r[0] and "Қарасай" in r[0])
     assert list(karasai[1:]) == [KARASAI_ROW[c] for c in COLUMNS]
 
@@ -289,17 +293,18 @@ def test_downloads_read_back(client, make_user, world):
     assert any("Алматинская" in r[0] for r in ru[1:])
 
     sheet = load_workbook(io.BytesIO(client.get("/dashboard/trainers?format=xlsx").get_data())).active
-    rows = {r[0]: r[1:] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["Әлиев Бақыт"] == (1, 7, 71.4, 60.0, 62.5)
     cohort = load_workbook(io.BytesIO(client.get(f"/dashboard/cohorts/{world['c1']}?format=xlsx").get_data())).active
-    assert list(cohort.iter_rows(values_only=True))[1][-1] == 62.5
+    assert list(cohort.iter_rows(values_only=True))[2][-1] == 62.5
 
 
 def test_cells_that_look_like_formulas_are_defused(app, client, make_user, world):
     from bastau.dashboard.export import as_csv, as_xlsx
-    assert "'=1+2" in as_csv(["a"], [["=1+2"]]).decode()
-    sheet = load_workbook(io.BytesIO(as_xlsx(["a"], [["=1+2"]], "x"))).active
-    assert sheet["A2"].value == "=1+2" and sheet["A2"].data_type == "s"
+    with app.test_request_context():
+        assert "'=1+2" in as_csv(["a"], [["=1+2"]]).decode()
+        sheet = load_workbook(io.BytesIO(as_xlsx(["a"], [["=1+2"]], "x"))).active
+    assert sheet["A3"].value == "=1+2" and sheet["A3"].data_type == "s"
 
 
 def test_who_sees_which_area(client, app, make_user, world):

@@ -154,10 +154,19 @@ def _close_with_scores(app, client, staff, members, people, cohort_id):
     _score(app, a, session_id, people["veto"], [10, 10, 10, 10, 10])
     _score(app, b, session_id, people["veto"], [0, 0, 0, 0, 0])
     _score(app, a, session_id, people["absent"], [9, 9, 9, 9, 9])
-    response = post_form(client, f"/defence/{session_id}/close", {"absent": [str(people["absent"])]},
-                         page=f"/defence/{session_id}")
+    response = confirm_close(client, session_id, [people["absent"]])
     assert response.status_code == 302, page_text(response)[:2000]
     return session_id
+
+
+def confirm_close(client, session_id: int, absent: list[int]):
+    """As a clerk does it: tick who did not come, look at the confirmation page, press its button."""
+    query = "&".join(f"absent={i}" for i in absent)
+    page = client.get(f"/defence/{session_id}/close?{query}")
+    assert page.status_code == 200, page_text(page)[:2000]
+    token = re.search(r'name="confirm" value="([0-9a-f]+)"', page_text(page)).group(1)
+    return post_form(client, f"/defence/{session_id}/close", {"absent": [str(i) for i in absent], "confirm": token},
+                     page=f"/defence/{session_id}/close?{query}")
 
 
 def test_closing_records_results_statuses_audit_and_certificates(app, client, staff, members, people, cohort_id,
@@ -185,8 +194,9 @@ def test_closing_records_results_statuses_audit_and_certificates(app, client, st
     numbers = store.scalars(sa.select(Certificate.number))
     assert len(set(numbers)) == 5 and all(re.fullmatch(r"BB\d\d-[A-Z0-9]{10}", n) for n in numbers)
     # Closed is final: closing again or scoring is refused, and nothing more is issued.
-    again = post_form(client, f"/defence/{session_id}/close", {}, page=f"/defence/{session_id}")
+    again = post_form(client, f"/defence/{session_id}/close", {"confirm": "0" * 20}, page=f"/defence/{session_id}")
     assert again.status_code == 409
+    assert client.get(f"/defence/{session_id}/close").status_code == 409
     assert _score(app, members[0], session_id, people["weak"], [10, 10, 10, 10, 10]).status_code in (404, 409)
     issue = post_form(client, f"/cohorts/{cohort_id}/certificates", {}, page=f"/cohorts/{cohort_id}/defence")
     assert issue.status_code == 302 and store.count(Certificate) == 5

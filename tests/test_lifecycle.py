@@ -25,11 +25,13 @@ EXPECTED = {
     S.SUBMITTED: {S.TARGET_GROUP_CONFIRMED: "centre_officer", S.NOT_TARGET_GROUP: "centre_officer"},
     S.TARGET_GROUP_CONFIRMED: {S.LIST_APPROVED: "chamber_staff", S.NOT_TARGET_GROUP: "centre_officer"},
     S.LIST_APPROVED: {S.TEST_PASSED: "chamber_staff", S.TEST_FAILED: "chamber_staff"},
-    S.TEST_PASSED: {S.ENROLLED: "chamber_staff"},
+    S.TEST_PASSED: {S.ENROLLED: "chamber_staff", S.TEST_FAILED: "chamber_staff"},  # a corrected paper score
+    S.TEST_FAILED: {S.TEST_PASSED: "chamber_staff"},  # a corrected paper score
     S.ENROLLED: {S.IN_TRAINING: CALENDAR, S.TEST_PASSED: "chamber_staff"},
     S.IN_TRAINING: {S.EXPELLED: "commission", S.TRAINING_COMPLETED: CALENDAR},
     S.TRAINING_COMPLETED: {S.DEFENDED: "commission", S.NOT_DEFENDED: "commission"},
-    S.DEFENDED: {S.REFERRED_FOR_FINANCING: "chamber_staff"},
+    S.DEFENDED: {S.REFERRED_FOR_FINANCING: "chamber_staff", S.TRAINING_COMPLETED: "regional_admin"},
+    S.NOT_DEFENDED: {S.TRAINING_COMPLETED: "regional_admin"},  # a reopened defence session (a correction)
     S.REFERRED_FOR_FINANCING: {S.LOAN_APPROVED: "chamber_staff", S.LOAN_DECLINED: "chamber_staff"},
 }
 BEFORE_TRAINING_COMPLETED = {S.SUBMITTED, S.TARGET_GROUP_CONFIRMED, S.LIST_APPROVED, S.TEST_PASSED, S.ENROLLED,
@@ -44,15 +46,20 @@ def test_the_table_allows_exactly_the_designed_moves(current, target):
     assert lifecycle.may_move(current, target) == (target in EXPECTED.get(current, {}))
 
 
-def test_every_status_has_words_and_only_final_ones_lack_a_next_step_for_the_applicant(app):
+def test_every_status_has_words_and_a_next_step_for_the_applicant(app):
     assert set(LIFE_CYCLE) == set(Status)
     with app.app_context(), force_locale("ru"):
         russian = {s: str(step.label) for s, step in LIFE_CYCLE.items()}
     with app.app_context(), force_locale("kk"):
         kazakh = {s: str(step.label) for s, step in LIFE_CYCLE.items()}
     assert all(kazakh[s] != russian[s] for s in Status), "labels must be translated"
-    waiting = {s for s, step in LIFE_CYCLE.items() if not step.final}
-    assert all(LIFE_CYCLE[s].next_step for s in waiting)
+    # Every status, final ones too, tells the applicant what they can do now (issue 14).
+    assert [s for s, step in LIFE_CYCLE.items() if not step.next_step] == []
+    with app.app_context(), force_locale("ru"):
+        russian_steps = {s: str(step.next_step) for s, step in LIFE_CYCLE.items()}
+    with app.app_context(), force_locale("kk"):
+        kazakh_steps = {s: str(step.next_step) for s, step in LIFE_CYCLE.items()}
+    assert [s for s in Status if kazakh_steps[s] == russian_steps[s]] == [], "next steps must be translated"
 
 
 def test_groups_come_from_the_table():

@@ -179,7 +179,7 @@ def test_xlsx_reads_back_with_headers_in_the_users_language(centre, confirmed, s
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.data)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(values_only=True))[1:]  # below the title row
     assert rows[0][2] == translated("Surname", locale) and rows[0][5] == translated("IIN", locale)
     assert sorted(r[2] for r in rows[1:]) == ["Бекұлы", "Ғалымов", "Әлиева"]
     iins = {a.surname: a.iin for a in store.scalars(sa.select(Application))}
@@ -191,12 +191,12 @@ def test_exports_never_run_formulas(centre, make_application, store):
     send(centre, [evil])
     list_id = current_list(store).id
     sheet = load_workbook(io.BytesIO(centre.get(f"/lists/{list_id}.xlsx").data)).active
-    cell = sheet.cell(row=2, column=3)
+    cell = sheet.cell(row=3, column=3)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
-    assert sheet.cell(row=2, column=8).data_type == "s"  # "+7 701…" is text, not a sum
+    assert sheet.cell(row=3, column=8).data_type == "s"  # "+7 701…" is text, not a sum
     text = centre.get(f"/lists/{list_id}.csv").data.decode("utf-8-sig")
     row = list(csv.reader(io.StringIO(text), delimiter=";"))[1]
-    assert row[2].startswith("'=HYPERLINK") and row[7].startswith("'+7")
+    assert row[2].startswith("'=HYPERLINK") and row[7].startswith("8 7")  # a phone needs no apostrophe
 
 
 def test_lists_belong_to_their_district(centre, chamber, confirmed, store, app, make_user):
@@ -218,3 +218,45 @@ def test_a_regional_administrator_reads_the_lists_of_the_region(centre, confirme
     regional = app.test_client()
     login(regional, make_user(Role.REGIONAL_ADMIN))
     assert regional.get(f"/lists/{current_list(store).id}").status_code == 200
+
+
+def test_a_returned_name_can_be_put_back_on_the_same_list(centre, chamber, confirmed, store):
+    """The chamber returned a name; the centre puts the person back on the same list: a new version with the
+    person waiting again, once."""
+    send(centre, confirmed)
+    first = current_list(store)
+    entries = entry_ids(store, first.id)
+    review(chamber, first.id, [entries[confirmed[2]]], action="return", reason="not_reachable")
+    response = post_form(centre, f"/centre/lists/{first.id}/revise", {"add": str(confirmed[2])})
+    second = current_list(store)
+    assert response.status_code == 302 and response.location == f"/lists/{second.id}"
+    back = store.scalars(sa.select(ListEntry).where(ListEntry.list_id == second.id,
+                                                    ListEntry.application_id == confirmed[2]))
+    assert [e.decision for e in back] == [Decision.PENDING]
+    assert sorted(entry_ids(store, second.id)) == sorted(confirmed)
+
+
+def test_a_refused_return_keeps_the_ticked_names_and_the_comment(centre, chamber, confirmed, store):
+    send(centre, confirmed)
+    sent = current_list(store)
+    entries = entry_ids(store, sent.id)
+    refused = review(chamber, sent.id, [entries[confirmed[0]], entries[confirmed[2]]], action="return",
+                     note="Телефон өшік")
+    assert refused.status_code == 422
+    ticked = re.findall(r'name="entry" value="(\d+)" checked', page_text(refused))
+    assert sorted(map(int, ticked)) == sorted([entries[confirmed[0]], entries[confirmed[2]]])
+    assert ">Телефон өшік</textarea>" in page_text(refused)
+
+
+def test_a_refused_change_keeps_what_was_ticked_and_typed(centre, confirmed, store):
+    send(centre, confirmed[:2])
+    sent = current_list(store)
+    entries = entry_ids(store, sent.id)
+    review_page = post_form(centre, f"/centre/lists/{sent.id}/revise", {"note": "Көшті"})  # nothing ticked
+    assert review_page.status_code == 422 and "Көшті</textarea>" in page_text(review_page)
+    # A version replaced meanwhile refuses the change; the ticks stay.
+    post_form(centre, f"/centre/lists/{sent.id}/revise", {"add": str(confirmed[2])})
+    refused = post_form(centre, f"/centre/lists/{sent.id}/revise",
+                        {"remove": str(entries[confirmed[0]]), "note": "Көшті"})
+    assert refused.status_code == 422
+    assert f'name="remove" value="{entries[confirmed[0]]}" checked' in page_text(refused)

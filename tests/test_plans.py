@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from datetime import timedelta
@@ -172,12 +173,41 @@ def test_a_file_over_10_mb_is_refused_with_a_message(client, store, folder, part
 def test_a_far_larger_request_gets_the_page_not_a_bare_413(client, store, folder, participant):
     application_id, _trainer = participant
     client.set_cookie("lang", "ru")
-    response = send(as_participant(client, application_id), "/plans/upload", b"%PDF-1.4\n" + b"0" * (12 << 20),
+    response = send(as_participant(client, application_id), "/plans/upload", b"%PDF-1.4\n" + b"0" * (22 << 20),
                     "plan.pdf")
     assert response.status_code == 413
     page = response.get_data(as_text=True)
     assert 'id="plan-error"' in page and 'id="plan-form"' in page and 'lang="ru"' in page
     assert plans_of(store, application_id) == [] and stored_files(folder) == []
+
+
+def test_a_far_larger_request_keeps_everything_typed(client, store, folder, participant):
+    """Issue 14: an oversized file used to wipe the summary; the fields sent before the file are kept."""
+    application_id, _trainer = participant
+    summary = {"sector": "services", "village": "Ұзынағаш «Жаңа» ауылы", "amount_needed": "2 400 000",
+               "jobs_planned": "3"}
+    response = send(as_participant(client, application_id), "/plans/upload", b"%PDF-1.4\n" + b"0" * (22 << 20),
+                    "plan.pdf", summary)
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert 'value="Ұзынағаш «Жаңа» ауылы"' in page and 'value="2 400 000"' in page and 'value="3"' in page
+    assert re.search(r'<input[^>]*checked[^>]*value="services"|<input[^>]*value="services"[^>]*checked', page)
+    assert "10" in page_error(page) and "20" in page_error(page)  # says how large a file and photos may be
+
+
+def test_an_expired_form_keeps_everything_typed(app, client, store, participant):
+    application_id, _trainer = participant
+    as_participant(client, application_id)
+    response = client.post("/plans/upload", data={**SUMMARY, "csrf_token": "stale", "village": "Шамалған",
+                                                  "plan": (io.BytesIO(pdf()), "plan.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="notice"' in page and 'value="Шамалған"' in page and 'value="1 500 000"' in page
+
+
+def page_error(page: str) -> str:
+    return re.search(r'id="plan-error"[^>]*>([^<]*)<', page).group(1)
 
 
 def test_summary_errors_keep_what_was_typed(client, store, participant):

@@ -16,6 +16,13 @@ def session_cookie(client) -> str:
     return client.get_cookie("bastau_session").value
 
 
+def as_terminal(client, app):
+    """This browser is a shared terminal (marked by staff: the signed cookie page /terminal sets)."""
+    from bastau.sessions import TERMINAL_COOKIE, terminal_cookie_value
+    client.set_cookie(TERMINAL_COOKIE, terminal_cookie_value(app))
+    return client
+
+
 def test_finish_ends_the_session_and_an_old_cookie_opens_nothing(client, app, store):
     receipt = apply(client, app)
     reference, _code = receipt_details(receipt)
@@ -48,7 +55,7 @@ def test_finish_after_a_status_look_up_closes_it(client, receipt):
 
 
 def test_an_idle_session_ends_by_itself(client, app, store):
-    apply(client, app)
+    apply(as_terminal(client, app), app)
     store.execute(sa.update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=6)))
     response = client.get("/apply/done")
     assert response.status_code == 302
@@ -63,7 +70,7 @@ def test_an_active_session_is_kept_alive(client, app, store):
 
 
 def test_pages_with_personal_data_clear_themselves_when_idle(client, app):
-    receipt = page_text(apply(client, app))
+    receipt = page_text(apply(as_terminal(client, app), app))
     assert 'data-idle-seconds="300"' in receipt
     assert '<noscript><meta http-equiv="refresh" content="300;url=/session-ended">' in receipt
     ended = client.get("/session-ended")
@@ -113,12 +120,15 @@ def test_static_files_neither_read_nor_touch_the_session(client, app, store):
     assert store.scalar(sa.select(WebSession.last_seen_at)) == seen - timedelta(minutes=2)
 
 
-@pytest.mark.parametrize("data, minutes", [
-    ({}, 5),                                  # an applicant at a shared terminal
-    ({"apply_draft": {}}, 5),
-    ({"test_sitting_id": 7}, 40),             # in the middle of the entrepreneurship test
-    ({"_user_id": "3"}, 20),                  # staff
+@pytest.mark.parametrize("data, terminal, minutes", [
+    ({}, True, 5),                            # an applicant at a shared terminal
+    ({"apply_draft": {}}, True, 5),
+    ({"apply_draft": {}}, False, 45),         # on their own phone or computer
+    ({"test_sitting_id": 7}, True, 40),       # in the middle of the entrepreneurship test
+    ({"test_sitting_id": 7}, False, 45),
+    ({"_user_id": "3"}, True, 20),            # staff
+    ({"_user_id": "3"}, False, 20),
 ])
-def test_idle_limits(app, data, minutes):
+def test_idle_limits(app, data, terminal, minutes):
     from bastau.sessions import idle_minutes
-    assert idle_minutes(app.config, data) == minutes
+    assert idle_minutes(app.config, data, terminal) == minutes

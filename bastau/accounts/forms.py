@@ -18,7 +18,7 @@ from wtforms.validators import (
 
 from .. import rules
 from ..clock import today
-from ..forms import CHANNEL_LABELS, FILL_IN, NO_CHOICE
+from ..forms import FILL_IN, NO_CHOICE, OFFICE_LABELS
 from ..i18n import alphabetical
 from ..labels import ROLE_LABELS
 from ..models import Channel, Role, User
@@ -131,7 +131,7 @@ class AccountForm(FlaskForm):
             self.region.choices = [NO_CHOICE] + [SelectChoice(str(r.id), r.name) for r in self.regions.values()]
         else:  # regional administrators create no regional administrators
             del self.region
-        self.office.choices = [NO_CHOICE] + [SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items()]
+        self.office.choices = [NO_CHOICE] + [SelectChoice(c.value, label) for c, label in OFFICE_LABELS.items()]
 
     def validate_phone(self, field):
         if field.data and not rules.normalise_mobile(field.data):
@@ -152,7 +152,7 @@ class AccountForm(FlaskForm):
             raise ValidationError(_l("Choose a region from the list."))
 
     def validate_office(self, field):
-        if self.role.data == Role.OPERATOR.value and field.data not in {c.value for c in Channel}:
+        if self.role.data == Role.OPERATOR.value and field.data not in {c.value for c in OFFICE_LABELS}:
             raise ValidationError(CHOOSE)
 
     def details(self) -> AccountDetails:

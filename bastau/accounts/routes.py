@@ -1,11 +1,15 @@
 """Staff accounts: everyone changes their own password; administrators manage the accounts of their area."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
+from ..collation import by_name
 from ..forms import CHANNEL_LABELS
 from ..extensions import db, limiter
 from ..labels import ROLE_LABELS
@@ -67,7 +71,7 @@ def users():
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     accounts = db.session.scalars(
         query.options(sa.orm.joinedload(User.district), sa.orm.joinedload(User.region))
-        .order_by(User.full_name, User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        .order_by(by_name(User.full_name), User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_page("accounts/users.html", filters=filters, accounts=accounts, total=total, page=page,
                        pages=max(1, -(-total // PAGE_SIZE)), args=args, roles=ROLE_LABELS)
@@ -123,15 +127,22 @@ def user(user_id: int):
                          saved=request.method == "GET" and request.args.get("saved") == "1")
 
 
-@bp.post("/admin/users/<int:user_id>/disable")
+@bp.route("/admin/users/<int:user_id>/disable", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def disable(user_id: int):
-    """Disable an account: its owner is signed out everywhere at once."""
+    """Disable an account: first a page naming the person and what they lose, then (confirmed) the owner is
+    signed out everywhere at once. A POST that does not say `confirm` only shows that page."""
     account = _account_or_404(user_id)
+    if account.id == current_user.id:
+        return _account_page(account, AccountForm(current_user, account=account), status=409, problem=OWN_ACCOUNT)
+    if request.method == "GET" or request.form.get("confirm") != "yes":
+        return render_page("accounts/disable.html", account=account, roles=ROLE_LABELS, **_what_is_lost(account))
     try:
-        disable_account(current_user, account)
+        done = disable_account(current_user, account)
     except OwnAccount:
         return _account_page(account, AccountForm(current_user, account=account), status=409, problem=OWN_ACCOUNT)
+    flash(gettext("The account of %(name)s is disabled: they are signed out everywhere and cannot sign in.",
+                  name=account.full_name) if done else gettext("This account was already disabled."))
     return redirect(url_for(".user", user_id=account.id))
 
 
@@ -139,7 +150,9 @@ def disable(user_id: int):
 @role_required(*ADMINS)
 def enable(user_id: int):
     account = _account_or_404(user_id)
-    enable_account(current_user, account)
+    if enable_account(current_user, account):
+        flash(gettext("The account of %(name)s is enabled again: they can sign in with their password.",
+                      name=account.full_name))
     return redirect(url_for(".user", user_id=account.id))
 
 
@@ -153,6 +166,21 @@ def reset(user_id: int):
     except OwnAccount:
         return _account_page(account, AccountForm(current_user, account=account), status=409, problem=OWN_ACCOUNT)
     return render_page("accounts/issued.html", account=account, password=password, created=False, roles=ROLE_LABELS)
+
+
+def _what_is_lost(account: User) -> dict:
+    """For the confirmation: on how many devices the person is signed in now, and (a trainer) how many cohorts
+    they lead that have not finished, which will need another trainer."""
+    from ..clock import today
+    from ..models import Cohort, WebSession
+    signed_in = db.session.scalar(sa.select(sa.func.count()).select_from(WebSession)
+                                  .where(WebSession.user_id == account.id)) or 0
+    cohorts = 0
+    if account.role == Role.TRAINER:
+        running = db.session.scalars(sa.select(Cohort).where(Cohort.trainer_id == account.id)).all()
+        cohorts = sum(1 for cohort in running if cohort.start_date + timedelta(days=cohort.training_days * 2)
+                      >= today())
+    return {"signed_in": signed_in, "cohorts": cohorts}
 
 
 def _account_or_404(user_id: int) -> User:

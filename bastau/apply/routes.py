@@ -22,6 +22,7 @@ from ..config import public_url, short_address
 from ..consent import CURRENT_VERSION, consent_text
 from ..extensions import db, htmx, limiter
 from ..forms import IIN_MESSAGES
+from ..i18n import language_check, language_draft
 from ..models import Application, Channel, Role, utcnow
 from ..web import current_operator, render_page, role_required
 from .forms import ApplicationForm, describe_birth
@@ -77,8 +78,14 @@ def _birth_if_valid(iin: str | None) -> dict | None:
 @bp.route("", methods=["GET", "POST"])
 def form():
     if request.method == "GET":
+        switched = language_draft()  # the language was switched on this form (or on the duplicate refusal)
+        if switched is not None:
+            session[DRAFT] = {"typed": _typed(switched)}
         typed = session.get(DRAFT, {}).get("typed")
-        return _render_form(_form(MultiDict(typed)) if typed else _form(formdata=MultiDict()))
+        form = _form(MultiDict(typed), meta={"csrf": False}) if typed else _form(formdata=MultiDict())
+        if switched is not None and language_check() and not form.validate():  # its messages, in the new language
+            return _render_form(form, status=409 if form.duplicate_year else 422)
+        return _render_form(form)
     form = _form()
     # Keep what was typed, so that a language switch or a slip never loses it.
     session[DRAFT] = {"typed": _typed(request.form)}

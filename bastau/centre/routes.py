@@ -65,7 +65,7 @@ def filtered_queue(user, filters: QueueFilter) -> sa.Select:
     return query.order_by(*order)
 
 
-def _queue_page(args, message: str | None = None, status: int = 200):
+def _queue_page(args, message: str | None = None, status: int = 200, refused: bool = False):
     filters = QueueFilter(args)
     filters.validate()
     page = filters.page.data or 1
@@ -75,7 +75,9 @@ def _queue_page(args, message: str | None = None, status: int = 200):
                                       .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_page("centre/queue.html", "centre/_queue.html", status=status, filters=filters,
                        applications=applications, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                       counts=queue_counts(current_user), reject=RejectForm(), message=message,
+                       counts=queue_counts(current_user), message=message, keep_ticks=refused,
+                       # refused: the ticks, the reason and the comment stay as they were; done: a clean form
+                       reject=RejectForm() if refused else RejectForm(formdata=None),
                        is_error=status != 200, args=args.to_dict(), back=urlencode(list(args.items(multi=True))),
                        labels=STATUS_LABELS, channels=CHANNEL_LABELS, social=SOCIAL_STATUS_LABELS, sorts=SORTS)
 
@@ -112,15 +114,16 @@ def decide():
 
 
 def _after_decision(message, status: int = 200):
-    """htmx gets the refreshed queue at once; a plain form goes back to the same filtered page."""
+    """htmx gets the refreshed queue at once; a plain form goes back to the same filtered page. A refusal is
+    answered with the same queue (422), the ticks, the reason and the comment as they were, with or without JS."""
     # Re-encoded, so that no CR/LF typed into it reaches the Location header.
     back = urlencode(parse_qsl(request.form.get("back", "")[:1000], keep_blank_values=True))
     target = safe_next(request.form.get("next"), "")
     if target:  # decided from the application's own page: go back there
         flash(str(message))
         return redirect(target)
-    if htmx:
-        return _queue_page(MultiDict(parse_qsl(back)), message, status)
+    if htmx or status != 200:
+        return _queue_page(MultiDict(parse_qsl(back)), message, status, refused=status != 200)
     flash(str(message))
     return redirect(url_for(".queue") + ("?" + back if back else ""))
 

@@ -27,7 +27,7 @@ from ..clock import today
 from ..database import writing
 from ..extensions import db
 from ..i18n import alphabetical, whole_number
-from ..lists.export import defused
+from ..exports import defused
 from ..models import District, DistrictPlan, NationalPlan, Region, RegionPlan, Role, User
 from ..refusals import NotFound, Refused
 

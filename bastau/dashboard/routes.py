@@ -5,7 +5,7 @@ district (starting at its page); another area's page is 404.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -102,14 +102,9 @@ def plain(row) -> list:
             None if row.plan_percent is None else round(row.plan_percent, 1)]
 
 
-def _download(kind: str, head: list, body: list, name: str):
-    if kind == "csv":
-        data, mimetype = export.as_csv(head, body), "text/csv; charset=utf-8"
-    else:
-        data = export.as_xlsx(head, body, name)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'})
+def _download(kind: str, head: list, body: list, name: str, place: str, what: str):
+    """The table as a file: named and titled by the place and the table; `name` is the plain-ASCII fallback."""
+    return export.download(kind, head, body, place=str(place), what=str(what), fallback=name)
 
 
 def _wanted_format() -> str | None:
@@ -120,7 +115,8 @@ def _wanted_format() -> str | None:
 def _figures_page(level: str, first: str, rows, total, filters: Filters, title: str, file_name: str, **context):
     kind = _wanted_format()
     if kind:
-        return _download(kind, headers(first), [plain(r) for r in rows] + [plain(total)], file_name)
+        return _download(kind, headers(first), [plain(r) for r in rows] + [plain(total)], file_name, title,
+                         _("plan and results %(year)s", year=filters.year))
     chart = charts.trained_vs_plan(
         rows + [total], title=_("Trained against the plan"),
         description=_("Bars: people trained; dashed outline: the plan. The same numbers are in the table."),
@@ -213,7 +209,8 @@ def cohort(cohort_id: int):
     if kind:
         head = headers(_("Cohort")) + [ATTENDANCE_LABEL]
         body = [plain(row) + [None if attendance is None else round(attendance, 1)]]
-        return _download(kind, head, body, f"bastau-{group.programme_year}-{place.kato_code}-{group.number}")
+        return _download(kind, head, body, f"bastau-{group.programme_year}-{place.kato_code}-{group.number}",
+                         place.name, _("cohort %(number)s, %(year)s", number=group.number, year=group.programme_year))
     crumbs = _crumbs(place, filters) + [(place.name, url_for(".district", district_id=place.id, **_args(filters)))]
     return render_page("dashboard/cohort.html", group=group, place=place, row=row, attendance=attendance,
                        crumbs=crumbs, columns=COLUMNS, attendance_label=ATTENDANCE_LABEL, labels=COLUMN_LABELS,
@@ -232,7 +229,8 @@ def _trainers_page(rows, filters: Filters, title: str, back: str, file_name: str
     if kind:
         body = [[r.name, r.cohorts, r.participants, *(None if v is None else round(v, 1) for v in
                  (r.completion_rate, r.defence_rate, r.attendance_rate))] for r in rows]
-        return _download(kind, list(TRAINER_HEADERS), body, file_name)
+        return _download(kind, list(TRAINER_HEADERS), body, file_name, title,
+                         _("trainers' results %(year)s", year=filters.year))
     return render_page("dashboard/trainers.html", rows=rows, filters=filters, args=_args(filters), title=title,
                        back=back, headers=TRAINER_HEADERS, years=_years(), languages=LANGUAGES, percent=percent,
                        number=number, endpoint=request.endpoint, url_args=url_args)

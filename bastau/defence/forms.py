@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectMultipleField, StringField
+from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -48,3 +48,12 @@ class VerifyForm(FlaskForm):
     number = StringField(_l("Certificate number"), description=_l("For example BB26-7KQ3MZ9TXA"),
                          validators=[DataRequired(message=FILL_IN), Length(max=40)],
                          render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 40})
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the session reopened?"),
+                           description=_l("For example: a member's scores were entered for the wrong participant. "
+                                          "The reason is kept in each participant's history."),
+                           validators=[DataRequired(message=FILL_IN), Length(min=10, max=500,
+                                       message=_l("From 10 to 500 characters."))],
+                           filters=[lambda s: " ".join((s or "").split())], render_kw={"maxlength": 500, "rows": 4})

@@ -16,13 +16,15 @@ from ..lifecycle import certificate_due
 from ..models import Application, DefenceSession, Role, Status
 from ..web import OPENED, render_page, role_required
 from . import certificate as printing
+from . import protocol as protocols
 from . import services
-from .forms import SessionForm, VerifyForm, score_form
+from .forms import ReopenForm, SessionForm, VerifyForm, score_form
 
 bp = Blueprint("defence", __name__)
 CHAMBER = (Role.CHAMBER_STAFF,)
 READERS = (Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
 SITTING = (Role.CHAMBER_STAFF, Role.COMMISSION, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
+CORRECTORS = (Role.REGIONAL_ADMIN,)  # reopen a closed session (lifecycle: the "defence_reopened" correction)
 KIND_LABELS = {"completion": _l("Certificate of completion"), "participation": _l("Certificate of participation")}
 NOT_FOUND = _l("No certificate with this number was found. Check the number and try again.")
 SHOWN_SESSIONS = 200
@@ -104,10 +106,14 @@ def _session_page(session_id: int, status: int = 200, **context):
     closed = services.is_closed(found)
     people = services.participants(current_user, found)
     member = current_user.role == Role.COMMISSION
+    closed_day = services.closed_on(found) if closed else None
     return render_page("defence/session.html", found=found, closed=closed, people=people,
                        scored=services.scored_by(found.id), results=services.results_of(found.id) if closed else {},
                        member=member, manager=current_user.role == Role.CHAMBER_STAFF and not closed,
-                       status=status, **context)
+                       reopen_until=services.reopen_until(found) if closed else None,
+                       may_reopen=bool(closed_day and current_user.role in CORRECTORS
+                                       and rules.defence_may_reopen(closed_day, today())),
+                       reopenings=services.reopenings_of(found.id), status=status, **context)
 
 
 @bp.get("/defence/<int:session_id>")
@@ -141,21 +147,106 @@ def score(session_id: int, application_id: int):
                        saved=bool(saved), status=422 if form.errors else 200)
 
 
+def _absent_ids(values) -> set[int]:
+    return {int(i) for i in values if i.isascii() and i.isdigit() and len(i) < 10}
+
+
+def _confirm_page(session_id: int, absent: set[int], status: int = 200, **context):
+    found = _session_or_abort(session_id)
+    try:
+        preview = services.close_preview(current_user, session_id, absent)
+    except services.Refused as refused:
+        return _session_page(session_id, error=refused.message, status=409)
+    return render_page("defence/close.html", found=found, preview=preview, kinds=KIND_LABELS, ticked=absent,
+                       reopen_days=rules.DEFENCE_REOPEN_DAYS,
+                       status=status, **context)
+
+
+@bp.get("/defence/<int:session_id>/close")
+@role_required(*CHAMBER)
+def close_confirm(session_id: int):
+    """Before anything is recorded: who will be marked "did not come" (by name) and which certificates will
+    be issued. Nothing is written here; the button on this page closes the session."""
+    return _confirm_page(session_id, _absent_ids(request.args.getlist("absent")))
+
+
 @bp.post("/defence/<int:session_id>/close")
 @role_required(*CHAMBER)
 def close(session_id: int):
-    """Record the results (ticked people did not come) and issue the certificates."""
+    """Record the results (ticked people did not come) and issue the certificates, exactly as confirmed."""
     _session_or_abort(session_id)
-    absent = {int(i) for i in request.form.getlist("absent") if i.isascii() and i.isdigit() and len(i) < 10}
+    absent = _absent_ids(request.form.getlist("absent"))
+    expected = request.form.get("confirm", "")
+    if not expected:  # no confirmation seen: show it (a stale form of the session page lands here)
+        return _confirm_page(session_id, absent, status=409)
     try:
-        outcome = services.close_session(current_user, session_id, absent, today())
+        outcome = services.close_session(current_user, session_id, absent, today(), expected=expected[:40])
     except services.Refused as refused:
+        if refused.message is services.CHANGED:
+            return _confirm_page(session_id, absent, status=409, error=refused.message)
         return _session_page(session_id, error=refused.message, status=409)
     flash(str(_l("The session is closed: %(defended)s defended, %(not_defended)s not defended, "
                  "%(absent)s did not come.", defended=outcome.defended, not_defended=outcome.not_defended,
                  absent=outcome.absent)))
     flash(ngettext("%(num)d certificate issued.", "%(num)d certificates issued.", len(outcome.certificates)))
     return redirect(url_for(".session_page", session_id=session_id))
+
+
+# ---- Reopening a closed session (a regional administrator, within 30 days) ----
+
+def _reopen_page(session_id: int, form: ReopenForm, status: int = 200, error=None):
+    found = _session_or_abort(session_id)
+    try:
+        reopening = services.reopen_preview(current_user, session_id, today())
+    except services.Refused as refused:
+        return _session_page(session_id, error=refused.message, status=409)
+    allowed = rules.defence_may_reopen(reopening.closed_on, today())
+    return render_page("defence/reopen.html", found=found, form=form, reopening=reopening, allowed=allowed,
+                       reopen_days=rules.DEFENCE_REOPEN_DAYS,
+                       kinds=KIND_LABELS, error=error, status=status)
+
+
+@bp.get("/defence/<int:session_id>/reopen")
+@role_required(*CORRECTORS)
+def reopen_form(session_id: int):
+    return _reopen_page(session_id, ReopenForm())
+
+
+@bp.post("/defence/<int:session_id>/reopen")
+@role_required(*CORRECTORS)
+def reopen(session_id: int):
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _reopen_page(session_id, form, status=422)
+    _session_or_abort(session_id)
+    try:
+        services.reopen_session(current_user, session_id, form.reason.data, today())
+    except services.Refused as refused:
+        if refused.field:
+            form[refused.field].errors = [refused.message]
+            return _reopen_page(session_id, form, status=422)
+        return _reopen_page(session_id, form, status=409, error=refused.message)
+    flash(str(_l("The session is reopened: the results are removed and the certificates revoked. The chamber "
+                 "of entrepreneurs closes it again after the corrections.")))
+    return redirect(url_for(".session_page", session_id=session_id))
+
+
+# ---- The protocol: every member's scores, the averages and the results ----
+
+@bp.get("/defence/<int:session_id>/protocol")
+@role_required(*SITTING)
+def protocol(session_id: int):
+    found = _session_or_abort(session_id)
+    return render_page("defence/protocol.html", found=found, protocol=protocols.build(current_user, found),
+                       result_words=protocols.result_words)
+
+
+@bp.get("/defence/<int:session_id>/protocol.pdf")
+@role_required(*SITTING)
+def protocol_pdf(session_id: int):
+    found = _session_or_abort(session_id)
+    data = protocols.render(protocols.build(current_user, found))
+    return _pdf(data, f"protocol-{found.cohort.programme_year}-{found.cohort.number}-{found.id}.pdf")
 
 
 # ---- Certificates (chamber staff) ----
@@ -213,13 +304,22 @@ def participant_certificate(application: Application):
 
 def _verification(number: str) -> dict:
     found = services.certificate_by_number(number) if number else None
+    revoked = None
     if found is None:
-        return {"found": None}
-    first, last = services.cohort_dates(found.cohort_id)
-    until = rules.loan_priority_until(found.issued_on)
-    return {"found": found, "holder": rules.mask_name(found.application.surname, found.application.first_name),
-            "first": first, "last": last, "result": services.result_of_application(found.application_id),
-            "priority_until": until, "priority_now": today() <= until, "kind": KIND_LABELS[found.kind.value]}
+        revoked = services.revoked_by_number(number) if number else None
+        if revoked is None:
+            return {"found": None}
+    shown = found or revoked
+    first, last = services.cohort_dates(shown.cohort_id)
+    priority = rules.gives_loan_priority(shown.kind.value) and found is not None
+    until = rules.loan_priority_until(shown.issued_on) if priority else None
+    return {"found": shown, "revoked": revoked,
+            "newer": services.certificate_of_application(shown.application_id) if revoked else None,
+            "holder": rules.mask_name(shown.application.surname, shown.application.first_name),
+            "first": first, "last": last,
+            "result": services.result_of_application(shown.application_id) if found else None,
+            "priority": priority, "priority_until": until, "priority_now": bool(until and today() <= until),
+            "kind": KIND_LABELS[shown.kind.value]}
 
 
 @bp.route("/certificates", methods=["GET", "POST"])

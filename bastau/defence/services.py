@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,9 +26,11 @@ from ..models import (
     Certificate,
     CertificateKind,
     Cohort,
+    DefenceReopening,
     DefenceResult,
     DefenceScore,
     DefenceSession,
+    RevokedCertificate,
     Role,
     RubricCriterion,
     Status,
@@ -44,6 +46,14 @@ CLOSED = _l("This defence session is closed: its results are final.")
 NOBODY_TO_DECIDE = _l("Nobody in this cohort has completed training and waits for a defence result.")
 POINTS_RANGE = _l("From 0 to %(max)s points.")
 NOTHING_TO_ISSUE = _l("Everyone who may have a certificate already has one.")
+CHANGED = _l("Something changed since you opened this page (a score was saved or a participant's status "
+             "changed). Check the list again before closing.")
+NOT_CLOSED = _l("This defence session is open: there is nothing to reopen.")
+TOO_LATE = _l("This session was closed on %(date)s. It could be reopened until %(until)s; its results and "
+              "certificates stand.")
+MOVED_ON = _l("The session cannot be reopened: %(names)s already went further (referred for a loan). Correct "
+              "that first.")
+GIVE_A_REASON = _l("Write why the session is reopened (at least 10 characters).")
 
 
 class NotAMember(Exception):
@@ -189,6 +199,37 @@ def certificate_by_number(number: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
 
 
+def revoked_by_number(number: str) -> RevokedCertificate | None:
+    return db.session.scalar(sa.select(RevokedCertificate).where(RevokedCertificate.number == number))
+
+
+def closed_at(session: DefenceSession):
+    """When the session was closed (its results were recorded), naive UTC; None while it is open."""
+    return db.session.scalar(sa.select(sa.func.min(DefenceResult.decided_at))
+                             .where(DefenceResult.session_id == session.id))
+
+
+def closed_on(session: DefenceSession) -> date | None:
+    """The Kazakhstan day the session was closed."""
+    moment = closed_at(session)
+    if moment is None:
+        return None
+    from datetime import timezone
+    from ..clock import KZ
+    return moment.replace(tzinfo=timezone.utc).astimezone(KZ).date()
+
+
+def reopen_until(session: DefenceSession) -> date | None:
+    """The last day a regional administrator may reopen the closed session (rules.defence_may_reopen)."""
+    day = closed_on(session)
+    return day + timedelta(days=rules.DEFENCE_REOPEN_DAYS) if day else None
+
+
+def reopenings_of(session_id: int) -> list[DefenceReopening]:
+    return list(db.session.scalars(sa.select(DefenceReopening).where(DefenceReopening.session_id == session_id)
+                                   .order_by(DefenceReopening.reopened_at)))
+
+
 def certificate_of_application(application_id: int) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.application_id == application_id))
 
@@ -251,6 +292,47 @@ def save_scores(member: User, session_id: int, application_id: int, points: dict
 # ---- Closing: the results, the status changes and the certificates ----
 
 @dataclass
+class Decision:
+    """What closing the session will record for one participant."""
+    application: Application
+    defended: bool
+    absent: bool
+    percent: int | None
+
+    @property
+    def kind(self) -> str:
+        return rules.certificate_kind(self.defended)
+
+
+@dataclass
+class Preview:
+    """What closing will do, shown before it is done (and checked again when it is done)."""
+    decisions: list[Decision]
+    others_due: list[Application]  # of the cohort, waiting for a certificate already
+
+    @property
+    def absent(self) -> list[Application]:
+        return [d.application for d in self.decisions if d.absent]
+
+    @property
+    def certificates(self) -> dict[str, int]:
+        counts = {"completion": 0, "participation": 0}
+        for decision in self.decisions:
+            counts[decision.kind] += 1
+        for application in self.others_due:
+            counts[certificate_due(application.status)] += 1
+        return counts
+
+    @property
+    def token(self) -> str:
+        """A fingerprint of the preview: closing refuses when what it would do is no longer what was shown."""
+        import hashlib
+        text = ";".join(f"{d.application.id}:{int(d.defended)}:{int(d.absent)}:{d.percent}" for d in self.decisions)
+        text += "|" + ",".join(str(a.id) for a in self.others_due)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+@dataclass
 class Outcome:
     defended: int = 0
     not_defended: int = 0
@@ -258,49 +340,146 @@ class Outcome:
     certificates: list[Certificate] = field(default_factory=list)
 
 
-def close_session(actor: User, session_id: int, absent_ids: set[int], today: date) -> Outcome:
-    """Record every waiting participant's result and issue the certificates.
-
-    Rule (rules.defence_passed): defended when the members' weighted average is at least 60% of the
+def _decide(actor: User, session: DefenceSession, absent_ids: set[int], *, lock: bool = False) -> Preview:
+    """Rule (rules.defence_passed): defended when the members' weighted average is at least 60% of the
     maximum and no member gave the plan zero. Someone marked "did not come", or whom no member scored,
-    is not defended (absent).
-    """
+    is not defended (absent)."""
+    query = waiting_for_defence(actor, session.cohort)
+    people = db.session.scalars(query.with_for_update(of=Application) if lock else query).all()
+    rubric = criteria()
+    member_ids = {m.id for m in session.members}
+    given: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for score in scores_of(session.id, [a.id for a in people]):
+        if score.member_id in member_ids:
+            given[score.application_id][score.member_id][score.criterion_id] = score.points
+    decisions = []
+    for application in people:
+        by_member = given.get(application.id, {})
+        if application.id in absent_ids or not by_member:
+            decisions.append(Decision(application, False, True, None))
+            continue
+        totals = [rules.weighted_percent(points, rubric) for points in by_member.values()]
+        decisions.append(Decision(application, rules.defence_passed(totals), False,
+                                  rules.shown_percent(rules.defence_average(totals))))
+    deciding = {a.id for a in people}
+    others = [a for a in _uncertified(actor, session.cohort) if a.id not in deciding and certificate_due(a.status)]
+    return Preview(decisions, others)
+
+
+def close_preview(actor: User, session_id: int, absent_ids: set[int]) -> Preview:
+    """What closing would record and issue, without writing anything (the confirmation page)."""
+    session = session_for(actor, session_id)
+    if is_closed(session):
+        raise Refused(CLOSED)
+    preview = _decide(actor, session, absent_ids)
+    if not preview.decisions:
+        raise Refused(NOBODY_TO_DECIDE)
+    return preview
+
+
+def close_session(actor: User, session_id: int, absent_ids: set[int], today: date,
+                  expected: str | None = None) -> Outcome:
+    """Record every waiting participant's result (see _decide) and issue the certificates. Given `expected`
+    (the confirmation page's Preview.token), refuse with CHANGED when what it would do is not what was shown."""
     with writing():
         session = session_for(actor, session_id, lock=True)
         if is_closed(session):
             raise Refused(CLOSED)
-        people = db.session.scalars(waiting_for_defence(actor, session.cohort)
-                                    .with_for_update(of=Application)).all()
-        if not people:
+        preview = _decide(actor, session, absent_ids, lock=True)
+        if not preview.decisions:
             raise Refused(NOBODY_TO_DECIDE)
-        rubric = criteria()
-        member_ids = {m.id for m in session.members}
-        given: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-        for score in scores_of(session.id, [a.id for a in people]):
-            if score.member_id in member_ids:
-                given[score.application_id][score.member_id][score.criterion_id] = score.points
+        if expected is not None and expected != preview.token:
+            raise Refused(CHANGED)
         outcome = Outcome()
-        for application in people:
-            by_member = given.get(application.id, {})
-            absent = application.id in absent_ids or not by_member
-            if absent:
-                defended, percent = False, None
-                outcome.absent += 1
-            else:
-                totals = [rules.weighted_percent(points, rubric) for points in by_member.values()]
-                defended = rules.defence_passed(totals)
-                percent = rules.shown_percent(rules.defence_average(totals))
+        for decision in preview.decisions:
+            application, defended, absent, percent = (decision.application, decision.defended, decision.absent,
+                                                      decision.percent)
             db.session.add(DefenceResult(session_id=session.id, application_id=application.id, defended=defended,
                                          absent=absent, average_percent=percent, decided_by_id=actor.id))
             move_to(application, Status.DEFENDED if defended else Status.NOT_DEFENDED, by=actor,
                     reason="did_not_come" if absent else None, note=None if absent else f"{percent}%")
-            if defended:
+            if absent:
+                outcome.absent += 1
+            elif defended:
                 outcome.defended += 1
-            elif not absent:
+            else:
                 outcome.not_defended += 1
         db.session.flush()
         outcome.certificates = _issue(actor, session.cohort, today)
     return outcome
+
+
+# ---- Reopening a closed session (a regional administrator corrects it) ----
+
+@dataclass
+class Reopening:
+    """What reopening would undo: the results and the certificates of the session's participants."""
+    people: list[Application]
+    certificates: list[Certificate]
+    closed_on: date
+    until: date
+    blocked: list[Application]
+
+
+def reopen_preview(actor: User, session_id: int, today: date, *, lock: bool = False) -> Reopening:
+    session = session_for(actor, session_id, lock=lock)
+    if not is_closed(session):
+        raise Refused(NOT_CLOSED)
+    decided = sa.select(DefenceResult.application_id).where(DefenceResult.session_id == session.id)
+    query = (applications_for(actor).where(Application.id.in_(decided))
+             .order_by(alphabetically(Application.surname), Application.id))
+    people = list(db.session.scalars(query.with_for_update(of=Application) if lock else query))
+    certificates = list(db.session.scalars(sa.select(Certificate).where(
+        Certificate.application_id.in_([a.id for a in people] or [-1])).order_by(Certificate.id)))
+    day = closed_on(session)
+    blocked = [a for a in people if not lifecycle_may_reopen(a.status)]
+    return Reopening(people, certificates, day, day + timedelta(days=rules.DEFENCE_REOPEN_DAYS), blocked)
+
+
+def lifecycle_may_reopen(status: Status) -> bool:
+    from ..lifecycle import may_move
+    return may_move(status, Status.TRAINING_COMPLETED, Role.REGIONAL_ADMIN.value)
+
+
+def reopen_session(actor: User, session_id: int, reason: str, today: date) -> DefenceReopening:
+    """Reopen a closed session within 30 days of closing (rules.defence_may_reopen): its results are
+    removed, its participants wait for a defence result again (a correction move of the life cycle) and
+    their certificates are revoked; the scores stay for the members to correct. Closing again issues
+    certificates with new numbers."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise Refused(GIVE_A_REASON, "reason")
+    with writing():
+        session = session_for(actor, session_id, lock=True)
+        found = reopen_preview(actor, session_id, today, lock=True)
+        if not rules.defence_may_reopen(found.closed_on, today):
+            raise Refused(str(TOO_LATE) % {"date": _day(found.closed_on), "until": _day(found.until)})
+        if found.blocked:
+            raise Refused(str(MOVED_ON) % {"names": ", ".join(a.full_name for a in found.blocked)})
+        reopening = DefenceReopening(session_id=session.id, closed_at=closed_at(session), reopened_by_id=actor.id,
+                                     reason=reason[:500])
+        db.session.add(reopening)
+        db.session.flush()
+        by_application = {a.id: a for a in found.people}
+        for certificate in found.certificates:
+            db.session.add(RevokedCertificate(number=certificate.number, application_id=certificate.application_id,
+                                              kind=certificate.kind, cohort_id=certificate.cohort_id,
+                                              issued_on=certificate.issued_on, revoked_on=today,
+                                              reopening_id=reopening.id))
+            audit.record("certificate_revoked", actor, by_application[certificate.application_id],
+                         note=f"{certificate.number}: {reason}"[:1000])
+            db.session.delete(certificate)
+        db.session.execute(sa.delete(DefenceResult).where(DefenceResult.session_id == session.id))
+        for application in found.people:
+            move_to(application, Status.TRAINING_COMPLETED, by=actor, note=reason)
+        audit.record("defence_session_reopened", actor,
+                     note=f"{session.cohort.title}: {session.held_on.isoformat()}: {reason}")
+    return reopening
+
+
+def _day(day: date) -> str:
+    from ..i18n import short_date
+    return short_date(day)
 
 
 def issue_certificates(actor: User, cohort_id: int, today: date) -> list[Certificate]:
@@ -316,16 +495,20 @@ def issue_certificates(actor: User, cohort_id: int, today: date) -> list[Certifi
 def _new_number(year: int) -> str:
     while True:  # a repeat is astronomically unlikely; the unique index is the final word
         number = rules.certificate_number(year)
-        if certificate_by_number(number) is None:
-            return number
+        if certificate_by_number(number) is None and revoked_by_number(number) is None:
+            return number  # a revoked number is never given again
+
+
+def _uncertified(actor: User, cohort: Cohort, *, lock: bool = False) -> list[Application]:
+    holders = sa.select(Certificate.application_id)
+    query = applications_for(actor).where(Application.cohort_id == cohort.id, Application.id.not_in(holders))
+    return list(db.session.scalars(query.with_for_update(of=Application) if lock else query))
 
 
 def _issue(actor: User, cohort: Cohort, today: date) -> list[Certificate]:
     """Inside the caller's write transaction: completion for defended plans, participation for
     those trained but not defended (lifecycle.certificate_due); expelled people get none."""
-    holders = sa.select(Certificate.application_id)
-    people = db.session.scalars(applications_for(actor).where(
-        Application.cohort_id == cohort.id, Application.id.not_in(holders)).with_for_update(of=Application)).all()
+    people = _uncertified(actor, cohort, lock=True)
     issued = []
     for application in people:
         kind = certificate_due(application.status)

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 
 from .. import rules
 from ..clock import today
-from ..models import MciRate
-from ..web import render_page
+from ..models import MciRate, Role
+from ..sessions import TERMINAL_COOKIE, TERMINAL_YEARS, is_terminal, terminal_cookie_value
+from ..urls import safe_next
+from ..web import render_page, role_required
 
 bp = Blueprint("home", __name__)
 
@@ -49,7 +52,47 @@ def finished():
 
 @bp.get("/session-ended")
 def session_ended():
-    """Where an idle page sends itself, so that nothing personal stays on the screen."""
+    """Where an idle page sends itself, so that nothing personal stays on the screen. A staff page sends
+    next= itself: the staff member signs in again and comes back to it (never to an applicant's page)."""
+    back = safe_next(request.args.get("next"), "")
     logout_user()
     session.end()
+    if back:
+        return redirect(url_for("staff.login", next=back, ended=1))
     return render_template("home/finished.html", timed_out=True)
+
+
+@bp.post("/session/keep-alive")
+def keep_alive():
+    """"I am still here" (the idle warning's button, or someone typing): the session's clock starts again.
+    It writes only the session's own last-seen time, never programme data."""
+    if session:
+        session.touch()
+    return "", 204
+
+
+# ---- Shared terminals: a browser marked by staff ----
+
+TERMINAL_STAFF = (Role.OPERATOR, Role.CENTRE_OFFICER, Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
+
+
+@bp.route("/terminal", methods=["GET", "POST"])
+@role_required(*TERMINAL_STAFF)
+def terminal():
+    """Mark this browser as a shared terminal (short idle limit, pages clear themselves), or remove the mark.
+    The mark is a long-lived signed cookie of this browser alone; signing out keeps it."""
+    marked_by_cookie = bool(request.cookies.get(TERMINAL_COOKIE)) and is_terminal(current_app, request)
+    if request.method == "GET":
+        return render_page("home/terminal.html", marked=marked_by_cookie, terminal_now=is_terminal(current_app, request),
+                           minutes=current_app.config["APPLICANT_IDLE_MINUTES"],
+                           personal_minutes=current_app.config["PERSONAL_IDLE_MINUTES"])
+    response = redirect(url_for(".terminal"))
+    if request.form.get("mark") == "on":
+        response.set_cookie(TERMINAL_COOKIE, terminal_cookie_value(current_app), max_age=TERMINAL_YEARS * 365 * 86400,
+                            httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+        flash(_l("This browser is now a shared terminal."))
+    else:
+        response.delete_cookie(TERMINAL_COOKIE, httponly=True, samesite="Lax",
+                               secure=current_app.config["SESSION_COOKIE_SECURE"])
+        flash(_l("This browser is no longer a shared terminal."))
+    return response

@@ -18,7 +18,7 @@ from ..absences import flag_dates, flagged_among
 from ..calendar import public_holidays
 from ..extensions import db
 from ..lifecycle import CALENDAR, IN_A_COHORT, TRAINED, move_to
-from ..models import Application, BusinessFollowUp, Certificate, Cohort, Status, TrainingDay
+from ..models import Application, BusinessFollowUp, Certificate, CertificateKind, Cohort, Status, TrainingDay
 from ..sms import events as sms
 from ..notices import sync_notices
 
@@ -123,6 +123,8 @@ def loan_priority(today: date) -> str:
     open_ones = db.session.scalars(
         sa.select(Certificate).options(selectinload(Certificate.application))
         .where(Certificate.priority_closed_on.is_(None),
+               # only a certificate that gives priority has one to end (rules.gives_loan_priority)
+               Certificate.kind.in_([k for k in CertificateKind if rules.gives_loan_priority(k.value)]),
                Certificate.issued_on < today - timedelta(days=730))  # 24 months are never shorter
         .with_for_update(of=Certificate)).all()
     closed = 0

@@ -1,69 +1,71 @@
-"""A list as a spreadsheet (XLSX) or CSV, with headers in the user's language.
-
-Spreadsheet programs run cells that start with = + - @ as formulas; a name or an idea typed by an
-applicant must never do that on a clerk's computer. CSV cells get a leading apostrophe; XLSX cells
-are written as plain text.
-"""
+"""A list as a spreadsheet (XLSX) or CSV, in the user's language, through the shared rules of bastau/exports.py
+(real numbers and dates, phones as text, a title row, formulas never run, a file name a person understands)."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask_babel import format_date
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-from openpyxl.utils import get_column_letter
 
+from .. import exports
+from ..collation import sorted_by_name
+from ..exports import defused  # noqa: F401  (kept for the modules that import it from here)
 from ..forms import EDUCATION_LABELS, SOCIAL_STATUS_LABELS
+from ..i18n import short_date
 from ..labels import DECISION_LABELS, RETURN_REASON_LABELS
-from ..models import ApplicantList
+from ..models import ApplicantList, ListEntry
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = (_l("No."), _l("Reference number"), _l("Surname"), _l("Name"), _l("Patronymic"), _l("IIN"),
            _l("Date of birth"), _l("Mobile phone"), _l("Social status"), _l("Education"), _l("Chamber's decision"),
            _l("Reason"))
+WIDTHS = [5, 16, 18, 16, 18, 14, 12, 18, 16, 18, 18, 18]
 
 
-def defused(value: str) -> str:
-    """Text that a spreadsheet shows as typed instead of running it."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def entries_in_order(sent: ApplicantList) -> list[ListEntry]:
+    """The list's names in the page language's alphabetical order (the page and both files number them so)."""
+    return sorted_by_name(sent.entries, key=lambda e: (e.application.surname, e.application.first_name,
+                                                       e.application.patronymic or ""))
 
 
-def rows(sent: ApplicantList) -> list[list[str]]:
+def rows(sent: ApplicantList) -> list[list]:
     table = []
-    for number, entry in enumerate(sent.entries, start=1):
+    for number, entry in enumerate(entries_in_order(sent), start=1):
         a = entry.application
-        table.append([str(number), a.reference, a.surname, a.first_name, a.patronymic or "", a.iin,
-                      format_date(a.birth_date, "dd.MM.yyyy"), a.phone, str(SOCIAL_STATUS_LABELS[a.social_status]),
+        table.append([number, a.reference, a.surname, a.first_name, a.patronymic or "", a.iin,
+                      a.birth_date, exports.Phone(a.phone), str(SOCIAL_STATUS_LABELS[a.social_status]),
                       str(EDUCATION_LABELS[a.education]), str(DECISION_LABELS[entry.decision]),
                       str(RETURN_REASON_LABELS.get(entry.reason, "")) if entry.reason else ""])
     return table
 
 
+def title(sent: ApplicantList) -> str:
+    return gettext("%(district)s: list No. %(number)s/%(year)s, version %(version)s of %(date)s",
+                   district=sent.district.name, number=sent.number, year=sent.programme_year,
+                   version=sent.version, date=short_date(sent.created_at))
+
+
+def table(sent: ApplicantList) -> exports.Table:
+    return exports.Table(title=title(sent), headers=[str(h) for h in HEADERS], rows=rows(sent),
+                         sheet_name=f"{sent.number}-{sent.programme_year}-v{sent.version}", widths=WIDTHS)
+
+
+def name_parts(sent: ApplicantList) -> list[str]:
+    """«Қарасай ауданы — тізім №1-2026, 2-нұсқа — 01.12.2026»."""
+    return [sent.district.name,
+            gettext("list No. %(number)s-%(year)s, version %(version)s", number=sent.number,
+                    year=sent.programme_year, version=sent.version),
+            short_date(sent.created_at)]
+
+
+def fallback_name(sent: ApplicantList) -> str:
+    return f"bastau-list-{sent.district.kato_code}-{sent.programme_year}-{sent.number}-v{sent.version}"
+
+
 def as_csv(sent: ApplicantList) -> bytes:
-    """Semicolon-separated with a byte-order mark: Excel in Kazakh or Russian opens it as it should."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(h) for h in HEADERS])
-    for row in rows(sent):
-        writer.writerow([defused(cell) for cell in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return exports.as_csv(table(sent))
 
 
 def as_xlsx(sent: ApplicantList) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{sent.number}-{sent.programme_year}-v{sent.version}"
-    sheet.append([str(h) for h in HEADERS])
-    for row in rows(sent):
-        sheet.append(row)
-    for line in sheet.iter_rows(min_row=2):
-        for cell in line:
-            cell.data_type = TYPE_STRING  # text, never a formula
-    for index, width in enumerate((5, 16, 18, 16, 18, 14, 12, 18, 16, 18, 18, 18), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return exports.as_xlsx(table(sent))
+
+
+def download(sent: ApplicantList, kind: str):
+    return exports.download(table(sent), kind, name_parts(sent), fallback_name(sent))

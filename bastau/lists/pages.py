@@ -10,10 +10,12 @@ from ..labels import (
 from ..models import ApplicantList, Decision
 from ..web import render_page
 from . import services as lists
+from .export import entries_in_order
 
 
 def list_page(sent: ApplicantList, status: int = 200, **context):
     """The list with its state, versions and (for the chamber) the review controls."""
-    return render_page("lists/view.html", sent=sent, state=lists.state_of(sent), versions=lists.versions(sent),
+    return render_page("lists/view.html", sent=sent, entries=entries_in_order(sent), state=lists.state_of(sent),
+                       versions=lists.versions(sent),
                        decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, state_labels=LIST_STATE_LABELS,
                        roles=ROLE_LABELS, Decision=Decision, status=status, **context)

@@ -1,7 +1,7 @@
 """One list, as the employment centre, the chamber and administrators see it: view, print, export, changes."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
@@ -32,24 +32,13 @@ def view(list_id: int):
 @bp.get("/<int:list_id>.xlsx")
 @role_required(*READERS)
 def xlsx(list_id: int):
-    sent = _list_or_404(list_id)
-    return _download(export.as_xlsx(sent), sent, "xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return export.download(_list_or_404(list_id), "xlsx")
 
 
 @bp.get("/<int:list_id>.csv")
 @role_required(*READERS)
 def csv(list_id: int):
-    sent = _list_or_404(list_id)
-    return _download(export.as_csv(sent), sent, "csv", "text/csv; charset=utf-8")
-
-
-def _download(body: bytes, sent: ApplicantList, extension: str, mimetype: str) -> Response:
-    name = f"bastau-list-{sent.district.kato_code}-{sent.programme_year}-{sent.number}-v{sent.version}.{extension}"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return export.download(_list_or_404(list_id), "csv")
 
 
 @bp.get("/<int:list_id>/changes")

@@ -89,7 +89,9 @@ def revise_list(actor: User, current: ApplicantList, remove_entry_ids: list[int]
         revised = ApplicantList(district_id=current.district_id, programme_year=current.programme_year,
                                 number=current.number, version=current.version + 1, created_by=actor,
                                 change_note=(note or "").strip()[:300] or None)
-        kept = [e for e in current.entries if e not in removed]
+        # A name the chamber returned and the centre puts back is waiting again: one entry, the new one.
+        coming_back = {application.id for application in added}
+        kept = [e for e in current.entries if e not in removed and e.application_id not in coming_back]
         revised.entries = [ListEntry(application_id=e.application_id, decision=e.decision, reason=e.reason, note=e.note,
                                      decided_at=e.decided_at, decided_by_id=e.decided_by_id) for e in kept]
         revised.entries += [ListEntry(application=application) for application in added]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -22,6 +23,10 @@ FILTERS = {"all": services.FINANCING, **{s.value: (s,) for s in services.FINANCI
 @role_required(*CHAMBER)
 def index():
     """The district's defended participants, referrals and loans, and whose business check is due."""
+    return _index_page()
+
+
+def _index_page(status: int = 200, error=None, skipped=()):
     chosen = request.args.get("status", "all")
     if chosen not in FILTERS:
         chosen = "all"
@@ -29,7 +34,45 @@ def index():
     return render_page("loans/index.html", rows=services.financing_rows(current_user, FILTERS[chosen], day),
                        due=services.follow_ups_due(current_user, day), chosen=chosen,
                        filters=[("all", _l("All"))] + [(s.value, STATUS_LABELS[s]) for s in services.FINANCING],
-                       labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name)
+                       labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name,
+                       status=status, error=error, skipped=skipped)
+
+
+def _picks(values) -> list[tuple[int, int]]:
+    """"12-6" (participant 12, the 6-month follow-up) for each ticked box; anything else is ignored."""
+    picks = []
+    for value in values[:1000]:
+        person, _, months = value.partition("-")
+        if person.isdigit() and months.isdigit():
+            picks.append((int(person), int(months)))
+    return picks
+
+
+@bp.post("/financing/follow-ups/not-opened")
+@role_required(*CHAMBER)
+def follow_ups_not_opened():
+    """Tick several follow-ups due and record them at once as "no business opened"; then a summary to read."""
+    picks = _picks(request.form.getlist("pick"))
+    if not picks:
+        return _index_page(status=422, error=_l("Tick at least one follow-up."))
+    outcome = services.record_not_opened(current_user, picks, today=today())
+    if not outcome.recorded:
+        return _index_page(status=409, error=_l("Nothing was recorded."), skipped=outcome.skipped)
+    for person, months, why in outcome.skipped[:20]:
+        if person is not None:
+            flash(gettext("%(name)s, %(months)s: not recorded. %(why)s", name=person.full_name,
+                          months=ngettext("%(num)d month", "%(num)d months", months), why=why))
+    done = ",".join(f"{person.id}-{months}" for person, months in outcome.recorded)
+    return redirect(url_for(".follow_ups_recorded", done=done))
+
+
+@bp.get("/financing/follow-ups/recorded")
+@role_required(*CHAMBER)
+def follow_ups_recorded():
+    """What the bulk action recorded, to read (and print): nothing here can be changed."""
+    picks = set(_picks(request.args.get("done", "").split(",")))
+    rows = services.recorded_follow_ups(current_user, picks)
+    return render_page("loans/recorded.html", rows=rows)
 
 
 def _participant_page(application_id: int, status: int = 200, error=None, **forms):

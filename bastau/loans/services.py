@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .. import audit, rules
+from ..collation import by_name
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db
@@ -155,15 +156,20 @@ class Row:
 def financing_rows(user: User, statuses, on: date, limit: int = 500) -> list[Row]:
     """The area's participants at the chosen steps, with their referral and the follow-ups due (4 queries)."""
     people = db.session.scalars(applications_for(user).where(Application.status.in_(statuses))
-                                .order_by(Application.updated_at.desc(), Application.id).limit(limit)).all()
+                                .order_by(*_alphabetically(), Application.id).limit(limit)).all()
     return _rows(people, on)
+
+
+def _alphabetically():
+    """Surname, then first name, in the page language's alphabetical order (sorted before any limit)."""
+    return by_name(Application.surname), by_name(Application.first_name)
 
 
 def follow_ups_due(user: User, on: date, limit: int = 500) -> list[Row]:
     """Participants of the area whose 6- or 12-month follow-up is due and not yet recorded."""
     people = db.session.scalars(applications_for(user).where(Application.status.in_(AFTER_TRAINING),
                                                              Application.cohort_id.is_not(None))
-                                .order_by(Application.surname, Application.id).limit(limit)).all()
+                                .order_by(*_alphabetically(), Application.id).limit(limit)).all()
     return [row for row in _rows(people, on) if row.due]
 
 
@@ -274,27 +280,80 @@ def record_follow_up(user: User, application_id: int, months: int, *, business_o
     if months not in rules.FOLLOW_UP_MONTHS:
         raise NotFound
     with writing():
-        application = participant_for(user, application_id, lock=True)
-        certified = certified_on([application.id]).get(application.id)
-        if certified is None:
-            raise Refused(NO_CERTIFICATE)
-        if not rules.follow_up_is_due(certified, months, today):
-            raise Refused(str(NOT_DUE_YET) % {"date": long_date(rules.months_later(certified, months))})
-        if business_opened and opened_on is None:
-            raise Refused(FOLLOW_UP_EARLY, "opened_on")
-        if opened_on and opened_on > today:
-            raise Refused(FUTURE, "opened_on")
-        row = db.session.scalar(sa.select(BusinessFollowUp).where(BusinessFollowUp.application_id == application.id,
-                                                                 BusinessFollowUp.months_after == months))
-        action = "follow_up_corrected" if row else "follow_up_recorded"
-        if row is None:
-            row = BusinessFollowUp(application_id=application.id, months_after=months)
-            db.session.add(row)
-        row.business_opened = business_opened
-        row.opened_on = opened_on if business_opened else None
-        row.registered_as_ie = registered_as_ie
-        row.jobs_created = jobs_created
-        row.recorded_by_id = user.id
-        audit.record(action, user, application,
-                     note=f"{months} months: opened={business_opened}, IE={registered_as_ie}, jobs={jobs_created}")
-        return row
+        return _record_follow_up(user, application_id, months, business_opened=business_opened, opened_on=opened_on,
+                                 registered_as_ie=registered_as_ie, jobs_created=jobs_created, today=today)
+
+
+ALREADY_RECORDED = _l("This follow-up was recorded meanwhile; open the person's page to correct it.")
+
+
+@dataclass
+class NotOpenedOutcome:
+    recorded: list[tuple[Application, int]]  # (participant, months)
+    skipped: list[tuple[Application | None, int, str]]  # (participant if in the area, months, why)
+
+
+def record_not_opened(user: User, picks: list[tuple[int, int]], *, today: date) -> NotOpenedOutcome:
+    """Several due follow-ups recorded at once as "no business opened", in one transaction, each through the same
+    rules (and with the same audit entry) as one recorded on the person's page. One recorded meanwhile is left as it
+    is (a bulk action never overwrites a check someone made), and so is one not due or not in the user's area."""
+    outcome = NotOpenedOutcome([], [])
+    with writing():
+        for application_id, months in dict.fromkeys(picks):
+            if months not in rules.FOLLOW_UP_MONTHS:
+                continue
+            try:
+                _record_follow_up(user, application_id, months, business_opened=False, opened_on=None,
+                                  registered_as_ie=False, jobs_created=0, today=today, only_new=True)
+            except NotFound:
+                outcome.skipped.append((None, months, ""))
+            except Refused as refused:
+                outcome.skipped.append((db.session.get(Application, application_id), months, str(refused.message)))
+            else:
+                outcome.recorded.append((db.session.get(Application, application_id), months))
+    return outcome
+
+
+def recorded_follow_ups(user: User, picks: set[tuple[int, int]]) -> list[tuple[Application, BusinessFollowUp]]:
+    """The follow-ups named by (participant, months), of the user's area, as they are recorded now."""
+    ids = {application_id for application_id, _months in picks}
+    if not ids:
+        return []
+    found = db.session.execute(
+        applications_for(user).add_columns(BusinessFollowUp)
+        .join(BusinessFollowUp, BusinessFollowUp.application_id == Application.id)
+        .where(Application.id.in_(ids)).order_by(*_alphabetically(), Application.id, BusinessFollowUp.months_after)
+    ).all()
+    return [(application, row) for application, row in found if (application.id, row.months_after) in picks]
+
+
+def _record_follow_up(user: User, application_id: int, months: int, *, business_opened: bool,
+                      opened_on: date | None, registered_as_ie: bool, jobs_created: int, today: date,
+                      only_new: bool = False) -> BusinessFollowUp:
+    """The rules of one follow-up, inside the caller's transaction."""
+    application = participant_for(user, application_id, lock=True)
+    certified = certified_on([application.id]).get(application.id)
+    if certified is None:
+        raise Refused(NO_CERTIFICATE)
+    if not rules.follow_up_is_due(certified, months, today):
+        raise Refused(str(NOT_DUE_YET) % {"date": long_date(rules.months_later(certified, months))})
+    if business_opened and opened_on is None:
+        raise Refused(FOLLOW_UP_EARLY, "opened_on")
+    if opened_on and opened_on > today:
+        raise Refused(FUTURE, "opened_on")
+    row = db.session.scalar(sa.select(BusinessFollowUp).where(BusinessFollowUp.application_id == application.id,
+                                                             BusinessFollowUp.months_after == months))
+    if row is not None and only_new:
+        raise Refused(ALREADY_RECORDED)
+    action = "follow_up_corrected" if row else "follow_up_recorded"
+    if row is None:
+        row = BusinessFollowUp(application_id=application.id, months_after=months)
+        db.session.add(row)
+    row.business_opened = business_opened
+    row.opened_on = opened_on if business_opened else None
+    row.registered_as_ie = registered_as_ie
+    row.jobs_created = jobs_created
+    row.recorded_by_id = user.id
+    audit.record(action, user, application,
+                 note=f"{months} months: opened={business_opened}, IE={registered_as_ie}, jobs={jobs_created}")
+    return row

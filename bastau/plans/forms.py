@@ -5,7 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -19,7 +19,7 @@ SECTOR_LABELS = {
     Sector.PRODUCTION: _l("Production"),
     Sector.OTHER: _l("Other"),
 }
-ACCEPT = ".pdf,.docx,.odt,.jpg,.jpeg,.png"
+ACCEPT = ".pdf,.docx,.odt,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 MAX_AMOUNT = 2_000_000_000  # fits the column everywhere; far above any loan of the programme
 MAX_JOBS = 10_000
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009'’,]")  # «1 500 000», «1 500 000», «1,500,000»
@@ -40,9 +40,13 @@ def _whole(limit: int, message):
 
 
 class PlanForm(FlaskForm):
-    # Browsers never keep a chosen file after a refused form: the page says to choose it again.
-    plan = FileField(_l("Business plan file"), description=_l("PDF, DOCX, ODT, JPEG or PNG, up to 10 MB."),
-                     render_kw={"accept": ACCEPT})
+    # Browsers never keep a chosen file after a refused form: the page says to choose it again. Several files
+    # are photos of the pages, joined into one PDF in the order chosen.
+    plan = MultipleFileField(_l("Business plan file"),
+                             description=_l("One file: PDF, DOCX, ODT, JPEG or PNG, up to 10 MB. Or photos of the "
+                                            "pages (JPEG or PNG, up to 30, together up to 20 MB): they are joined "
+                                            "into one PDF in the order you choose them."),
+                             render_kw={"accept": ACCEPT, "multiple": True})
     sector = RadioField(_l("Business sector"), choices=[SelectChoice(s.value, SECTOR_LABELS[s]) for s in Sector],
                         validators=[InputRequired(message=_l("Choose the business sector."))])
     village = StringField(_l("Village or town of the business"), filters=[lambda v: v.strip() if v else v],

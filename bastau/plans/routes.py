@@ -12,6 +12,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
@@ -19,7 +20,7 @@ from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role
 from ..web import OPENED, render_page, role_required
 from . import services
-from .forms import SECTOR_LABELS, PlanForm
+from .forms import ACCEPT, SECTOR_LABELS, PlanForm
 from .storage import plan_storage
 
 bp = Blueprint("plans", __name__)
@@ -33,7 +34,7 @@ RENEWED = _l("For your safety the page was renewed. Choose the file again and pr
 def _limit_request_size() -> None:
     """Cap upload requests before anything reads the body (CSRF protection reads the form first)."""
     if request.blueprint == bp.name and request.method == "POST":
-        request.max_content_length = services.MAX_BYTES + REQUEST_SLACK
+        request.max_content_length = services.MAX_REQUEST_BYTES + REQUEST_SLACK
 
 
 @bp.record_once
@@ -44,9 +45,10 @@ def _install(state) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_error):
-    """An oversized upload gets the form again with the reason in the page's language, not a bare 413."""
-    form = PlanForm(formdata=None)
-    form.plan.errors = [services.TOO_BIG]
+    """An oversized upload gets the form again with the reason in the page's language, not a bare 413, and with
+    what was typed: the summary fields come before the file in the form, so they are read from the body's start."""
+    form = PlanForm(formdata=_fields_before_the_file())
+    form.plan.errors = [services.TOO_BIG_REQUEST]
     application_id = (request.view_args or {}).get("application_id")
     if application_id is not None and current_user.is_authenticated and current_user.role in TRAINER:
         application = _readable_or_404(application_id)
@@ -55,6 +57,45 @@ def _too_large(_error):
     if application is None:
         abort(404)
     return _upload_page(form, application, staff=False, status=413)
+
+
+FIELDS_READ_AT_MOST = 64 * 1024
+
+
+def _fields_before_the_file() -> MultiDict:
+    """The form fields sent before the first file of a body too large to take (never the file itself)."""
+    from werkzeug.http import parse_options_header
+    from werkzeug.sansio.multipart import Data, Field, File, MultipartDecoder, NeedData
+
+    kind, options = parse_options_header(request.headers.get("Content-Type", ""))
+    boundary = options.get("boundary", "")
+    fields: MultiDict = MultiDict()
+    if kind != "multipart/form-data" or not boundary:
+        return fields
+    decoder = MultipartDecoder(boundary.encode("latin-1"), max_form_memory_size=FIELDS_READ_AT_MOST)
+    stream, read, name, value = request.environ.get("wsgi.input"), 0, None, b""
+    try:
+        while stream is not None and read < FIELDS_READ_AT_MOST:
+            chunk = stream.read(min(16 * 1024, FIELDS_READ_AT_MOST - read))
+            if not chunk:
+                break
+            read += len(chunk)
+            decoder.receive_data(chunk)
+            while (event := decoder.next_event()) is not None and not isinstance(event, NeedData):
+                if isinstance(event, File):
+                    return fields
+                if isinstance(event, Field):
+                    name, value = event.name, b""
+                elif isinstance(event, Data) and name is not None:
+                    value += event.data
+                    if not event.more_data:
+                        fields.add(name, value.decode("utf-8", "replace"))
+                        name = None
+            if isinstance(event, NeedData) and read >= FIELDS_READ_AT_MOST:
+                break
+    except (ValueError, OSError, RequestEntityTooLarge):  # a broken body: nothing more to keep
+        pass
+    return fields
 
 
 # ---- Shared ----
@@ -74,20 +115,32 @@ def _versions_context(application: Application) -> dict:
 def _upload_page(form: PlanForm, application: Application, staff: bool, status: int = 200, **context):
     return render_page("plans/upload.html", form=form, application=application, staff=staff,
                        open=services.can_upload(application), closed=services.CLOSED, status=status,
+                       max_bytes=services.MAX_BYTES, max_photos=services.MAX_PHOTOS,
+                       max_photos_bytes=services.MAX_PHOTOS_BYTES, accept=ACCEPT, messages=BROWSER_MESSAGES,
                        **_versions_context(application), **context)
+
+
+# What the page's script says before anything is sent (the same words the server would answer with).
+BROWSER_MESSAGES = {"too_big": services.TOO_BIG, "old_word": services.OLD_WORD, "not_accepted": services.NOT_ACCEPTED,
+                    "photos_only": services.PHOTOS_ONLY, "too_many": services.TOO_MANY_PHOTOS,
+                    "photos_too_big": services.PHOTOS_TOO_BIG, "empty": services.EMPTY}
 
 
 def _receive(form: PlanForm, scope, application: Application, actor):
     """Validate, store; returns the new plan or None (the errors are on the form)."""
     valid = form.validate_on_submit()
-    chosen = request.files.get(form.plan.name)
-    if chosen is None or not chosen.filename:
+    chosen = [file for file in request.files.getlist(form.plan.name) if file and file.filename]
+    if not chosen:
         form.plan.errors = [*form.plan.errors, services.NO_FILE]
         valid = False
     if not valid:
         return None
     try:
-        return services.upload(scope, application.id, actor, chosen.filename, chosen.stream, form.summary(),
+        if len(chosen) > 1:  # photos of the pages, in the order chosen: one PDF
+            return services.upload(scope, application.id, actor, f"{_('Business plan')}.pdf", None,
+                                   form.summary(), plan_storage(),
+                                   photos=[(file.filename, file.stream) for file in chosen])
+        return services.upload(scope, application.id, actor, chosen[0].filename, chosen[0].stream, form.summary(),
                                plan_storage())
     except services.Refused as refused:
         form.plan.errors = [*form.plan.errors, refused.message]
@@ -202,7 +255,7 @@ def _renewed(staff: bool):
         found = _participant()
         if found is None:
             return redirect(url_for("status.lookup"))
-    return _upload_page(PlanForm(formdata=None), found, staff=staff, status=400, notice=RENEWED)
+    return _upload_page(PlanForm(formdata=request.form), found, staff=staff, status=400, notice=RENEWED)
 
 
 @bp.app_template_global()

@@ -27,6 +27,10 @@ from ..trainer.services import cohorts_for
 from .storage import LocalStorage
 
 MAX_BYTES = 10 * 1024 * 1024              # per file
+MAX_PHOTOS = 30                           # a plan photographed page by page
+MAX_PHOTOS_BYTES = 20 * 1024 * 1024       # the photos together (joined into one PDF of a few MB)
+PHOTO_LONG_SIDE = 2000                    # pixels kept of a page's photo: sharp enough to read, light to send
+MAX_REQUEST_BYTES = max(MAX_BYTES, MAX_PHOTOS_BYTES)
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024     # DOCX / ODT: the sum of the entries' sizes
 MAX_ENTRIES = 1000
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
@@ -46,6 +50,18 @@ DAMAGED = _l("The file could not be read: it seems damaged. Save it again and up
 ARCHIVE_TOO_BIG = _l("The document is too large inside (more than 50 MB or more than 1,000 parts). Remove large "
                      "pictures from it and upload it again.")
 CLOSED = _l("A business plan can be uploaded during the training and after it.")
+OLD_WORD = _l("This is an old Word file (.doc), which is not accepted. In Word, choose “Save as” and save it as PDF "
+              "or as a Word document (.docx), then upload that file. Or photograph each page and upload the "
+              "photos together.")
+PHOTOS_ONLY = _l("Several files can be sent only as photos of the pages (JPEG or PNG): they are joined into one "
+                 "PDF. A document (PDF, DOCX, ODT) is sent alone.")
+TOO_MANY_PHOTOS = _l("Up to %(count)d photos can be sent at once. Leave out the pages that are not needed, or "
+                     "save the plan as one PDF.", count=MAX_PHOTOS)
+PHOTOS_TOO_BIG = _l("The photos together are larger than 20 MB. Take them in lower quality (or send fewer) and "
+                    "upload them again.")
+TOO_BIG_REQUEST = _l("What you chose is too large: one file can be up to 10 MB, photos together up to 20 MB. Make "
+                     "it smaller (for example, save the scans in lower quality) and upload it again.")
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Word .doc (and .xls) files
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,69 @@ def receive(stream: BinaryIO) -> Received:
         raise
 
 
+def join_photos(photos: list[tuple[str | None, BinaryIO]]) -> Received:
+    """Photos of the plan's pages (JPEG or PNG, each checked by its content) joined into one PDF, one page per
+    photo in the order given. Each photo is turned upright (as the phone took it) and kept at most
+    PHOTO_LONG_SIDE pixels long, so that the PDF stays light. Raises Refused, naming the photo."""
+    if len(photos) > MAX_PHOTOS:
+        raise Refused(TOO_MANY_PHOTOS)
+    received: list[Received] = []
+    try:
+        total = 0
+        for number, (name, stream) in enumerate(photos, start=1):
+            try:
+                one = receive(stream)
+            except Refused as refused:
+                raise Refused(_l("Photo %(number)d (%(name)s): %(reason)s", number=number,
+                                 name=(name or "—")[:80], reason=refused.message)) from None
+            received.append(one)
+            total += one.size
+            if total > MAX_PHOTOS_BYTES:
+                raise Refused(PHOTOS_TOO_BIG)
+            if one.kind not in (JPEG, PNG):
+                raise Refused(PHOTOS_ONLY)
+        return _pdf_of(received)
+    finally:
+        for one in received:
+            one.data.close()
+
+
+def _pdf_of(photos: list[Received]) -> Received:
+    import io
+
+    from fpdf import FPDF
+    from PIL import Image, ImageOps
+
+    pdf = FPDF(unit="mm")
+    pdf.set_creator("Bastau")
+    pdf.set_auto_page_break(False)
+    for photo in photos:
+        photo.data.seek(0)
+        with Image.open(photo.data) as opened:
+            page = ImageOps.exif_transpose(opened)
+            page = page.convert("RGB")
+        page.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))
+        width, height = page.size
+        portrait = height >= width
+        pdf.add_page(orientation="P" if portrait else "L", format="A4")
+        margin = 8
+        room_w, room_h = pdf.w - 2 * margin, pdf.h - 2 * margin
+        scale = min(room_w / width, room_h / height)
+        shown_w, shown_h = width * scale, height * scale
+        out = io.BytesIO()
+        page.save(out, "JPEG", quality=80, optimize=True)
+        out.seek(0)
+        pdf.image(out, x=(pdf.w - shown_w) / 2, y=(pdf.h - shown_h) / 2, w=shown_w, h=shown_h)
+    body = bytes(pdf.output())
+    copy = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    copy.write(body)
+    copy.seek(0)
+    if len(body) > MAX_BYTES:
+        copy.close()
+        raise Refused(PHOTOS_TOO_BIG)
+    return Received(copy, len(body), hashlib.sha256(body).hexdigest(), PDF)
+
+
 def detect(data: BinaryIO) -> Kind:
     """PDF, PNG, JPEG, DOCX or ODT, judged by content; anything else is refused."""
     data.seek(0)
@@ -116,6 +195,8 @@ def detect(data: BinaryIO) -> Kind:
         return _image(data, "JPEG", JPEG)
     if head.startswith(b"PK\x03\x04"):
         return _document(data)
+    if head.startswith(OLE2):
+        raise Refused(OLD_WORD)
     raise Refused(NOT_ACCEPTED)
 
 
@@ -233,8 +314,9 @@ def uploaders(plans: list[BusinessPlan]) -> dict[int, User]:
 
 # ---- Writing ----
 
-def upload(scope: sa.Select, application_id: int, actor: User | None, filename: str | None, stream: BinaryIO,
-           summary: Summary, storage: LocalStorage) -> BusinessPlan:
+def upload(scope: sa.Select, application_id: int, actor: User | None, filename: str | None, stream: BinaryIO | None,
+           summary: Summary, storage: LocalStorage,
+           photos: list[tuple[str | None, BinaryIO]] | None = None) -> BusinessPlan:
     """Store a new version of a participant's plan (version = the last one + 1) with its summary.
 
     The file is checked, then written and fsync'd under a generated name, and only then the row is committed
@@ -242,7 +324,7 @@ def upload(scope: sa.Select, application_id: int, actor: User | None, filename: 
     write and the commit can leave a stray file without a row (harmless, and found by comparing the folder
     with the table); it can never leave a row pointing at a missing file.
     """
-    received = receive(stream)
+    received = join_photos(photos) if photos else receive(stream)
     try:
         stored_name = storage.save(received.data, received.kind.extension)
     finally:
@@ -263,7 +345,8 @@ def upload(scope: sa.Select, application_id: int, actor: User | None, filename: 
                                 sector=summary.sector, village=summary.village, amount_needed=summary.amount_needed,
                                 jobs_planned=summary.jobs_planned, uploaded_by_id=actor.id if actor else None)
             db.session.add(plan)
-            audit.record(UPLOADED, actor, application, note=f"v{version}")
+            audit.record(UPLOADED, actor, application,
+                         note=f"v{version}" + (f", {len(photos)} photos" if photos else ""))
     except BaseException:
         storage.delete(stored_name)
         raise

@@ -118,3 +118,24 @@ class CodeForm(FlaskForm):
     iin = StringField(_l("IIN"), validators=[DataRequired(message=FILL_IN), well_formed_iin],
                       filters=[rules.normalise_iin],
                       render_kw={**NUMERIC, "maxlength": 15})
+
+
+class ScoreCorrectionForm(FlaskForm):
+    """Chamber staff correct a mistyped paper score: the right score and why."""
+    score = WholeNumberField(_l("Correct score"), validators=[InputRequired(message=FILL_IN)],
+                             render_kw={**NUMERIC, "maxlength": 4})
+    reason = TextAreaField(_l("Why is it corrected?"),
+                           description=_l("For example: typed 12 instead of 21; the paper sheet is in the file."),
+                           filters=[_strip], validators=[DataRequired(message=FILL_IN), Length(max=300)],
+                           render_kw={"maxlength": 300, "rows": 2})
+
+    def __init__(self, *args, maximum: int, **kwargs):
+        kwargs.setdefault("prefix", "correction")  # beside the paper score form on the same page
+        kwargs.setdefault("meta", {"csrf": False})  # CSRFProtect checks the page's token (a prefix would rename it)
+        super().__init__(*args, **kwargs)
+        self.maximum = maximum
+        self.score.description = _l("Points from 0 to %(max)s.", max=maximum)
+
+    def validate_score(self, field):
+        if field.data is not None and not 0 <= field.data <= self.maximum:
+            raise ValidationError(_l("The score must be a whole number from 0 to %(max)s.", max=self.maximum))

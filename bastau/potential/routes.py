@@ -8,7 +8,7 @@ Three kinds of pages:
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from .. import rules
 from ..access import applications_for
 from ..clock import today
+from ..collation import by_name
 from ..extensions import db, limiter
 from ..labels import NEXT_STEPS, STATUS_LABELS
 from ..models import (
@@ -31,7 +32,7 @@ from ..models import (
 )
 from ..web import PERSONAL_KEYS, render_page, role_required
 from . import services
-from .forms import OPTION_ROWS, CodeForm, PaperScoreForm, PassMarkForm, QuestionForm
+from .forms import OPTION_ROWS, CodeForm, PaperScoreForm, PassMarkForm, QuestionForm, ScoreCorrectionForm
 
 bp = Blueprint("potential", __name__)
 
@@ -158,11 +159,38 @@ def pass_mark(year: int):
 def waiting():
     """Applicants of the district who wait for the test, and the latest results."""
     mine = applications_for(current_user)
-    waiting_list = db.session.scalars(mine.where(Application.status == Status.LIST_APPROVED)
-                                      .order_by(Application.surname, Application.first_name).limit(500)).all()
+    text = " ".join(request.args.get("q", "").split())[:100]
+    query = _waiting_search(mine.where(Application.status == Status.LIST_APPROVED), text)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // WAITING_PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    # Sorted in the database in the page's alphabetical order, then cut into pages: nobody drops off the end.
+    waiting_list = db.session.scalars(query.order_by(by_name(Application.surname), by_name(Application.first_name),
+                                                     Application.id)
+                                      .limit(WAITING_PAGE).offset((page - 1) * WAITING_PAGE)).all()
     tested = db.session.scalars(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
                                 .order_by(Application.updated_at.desc()).limit(50)).all()
-    return render_page("potential/waiting.html", waiting=waiting_list, tested=tested, labels=STATUS_LABELS)
+    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=waiting_list, tested=tested,
+                       labels=STATUS_LABELS, q=text, total=total, page=page, pages=pages)
+
+
+WAITING_PAGE = 50
+
+
+def _waiting_search(query: sa.Select, text: str) -> sa.Select:
+    """Name, IIN (or its first digits) or reference number."""
+    if not text:
+        return query
+    reference = Application.parse_reference(text)
+    if reference and not text.replace(" ", "").isdigit():
+        return query.where(Application.programme_year == reference[0], Application.id == reference[1])
+    compact = text.replace(" ", "")
+    if compact.isdigit():
+        return query.where(Application.iin.startswith(compact))
+    needle = text.lower()  # autoescape: a typed % or _ is a character, not a wildcard
+    full_name = sa.func.lower(Application.surname + " " + Application.first_name)
+    return query.where(sa.or_(full_name.contains(needle, autoescape=True),
+                              sa.func.lower(Application.first_name).contains(needle, autoescape=True)))
 
 
 def _application(application_id: int) -> Application:
@@ -180,7 +208,11 @@ def _chamber_page(application_id: int, status: int = 200, **context):
     open_sitting = next((s for s in sittings if s.method == TestMethod.TERMINAL and s.finished_at is None
                          and s.expires_at and s.expires_at > now), None)
     context.setdefault("paper_form", PaperScoreForm(formdata=None, maximum=maximum))
+    correctable = _correctable(application, sittings)
+    if correctable is not None:
+        context.setdefault("correction_form", ScoreCorrectionForm(formdata=None, maximum=correctable.max_score or 0))
     return render_page("potential/application.html", application=application, sittings=sittings,
+                       correctable=correctable,
                        open_sitting=open_sitting, maximum=maximum, now=now,
                        pass_mark=services.pass_mark_for(application.programme_year, maximum)[0],
                        waiting=application.status == Status.LIST_APPROVED, labels=STATUS_LABELS,
@@ -216,6 +248,33 @@ def paper_score(application_id: int):
         services.record_paper_score(application_id, current_user, form.score.data)
     except services.Refused as refused:
         return _chamber_page(application_id, paper_form=form, error=refused.message, status=409)
+    return redirect(url_for(".application_test", application_id=application_id, _anchor="results"))
+
+
+def _correctable(application: Application, sittings: list[TestSitting]) -> TestSitting | None:
+    """The paper score that may still be corrected: the latest result, if it was a paper one."""
+    finished = [s for s in sittings if s.finished_at is not None]
+    if finished and finished[0].method == TestMethod.PAPER and application.status in services.CORRECTABLE:
+        return finished[0]
+    return None
+
+
+@bp.post("/chamber/applications/<int:application_id>/test/<int:sitting_id>/correct")
+@role_required(Role.CHAMBER_STAFF)
+def correct_score(application_id: int, sitting_id: int):
+    """A mistyped paper score, corrected with the reason (old and new value in the history)."""
+    application = _application(application_id)
+    sitting = db.session.get(TestSitting, sitting_id)
+    if sitting is None or sitting.application_id != application.id:
+        abort(404)
+    form = ScoreCorrectionForm(maximum=sitting.max_score or 0)
+    if not form.validate_on_submit():
+        return _chamber_page(application_id, correction_form=form, status=422)
+    try:
+        services.correct_paper_score(application_id, sitting_id, current_user, form.score.data, form.reason.data)
+    except services.Refused as refused:
+        return _chamber_page(application_id, correction_form=form, correction_error=refused.message, status=409)
+    flash(str(_l("The score is corrected. The history of the application shows the old and the new score.")))
     return redirect(url_for(".application_test", application_id=application_id, _anchor="results"))
 
 
@@ -267,7 +326,11 @@ def terminal():
             session.pop(key, None)
         session.regenerate()
         session[SITTING] = sitting.id
-        session[ANSWERS] = {str(k): v for k, v in carried.items()}
+        if carried:  # answers the start page held for a session that had ended: kept on the sitting now
+            try:
+                services.save_answers(sitting.id, carried)
+            except (services.NotFound, services.Refused):
+                pass
         return redirect(url_for(".questionnaire"))
     return _start_page(form, carried, status=422 if form.errors else 200)
 
@@ -276,10 +339,55 @@ def _start_page(form, carried: dict, status: int = 200, **context):
     return render_page("potential/terminal.html", form=form, carried=carried, status=status, **context)
 
 
-def _questions_page(sitting: TestSitting, answers: dict[int, int], missing: set[int] = frozenset(), status=200):
-    return render_page("potential/questionnaire.html", sitting=sitting, questions=services.active_questions(),
+def _questions_page(sitting: TestSitting, answers: dict[int, int], missing: set[int] = frozenset(), status=200,
+                    **context):
+    questions = services.active_questions()
+    answered = len(services.valid_choices(questions, answers))
+    return render_page("potential/questionnaire.html", sitting=sitting, questions=questions,
                        answers=answers, missing=missing, token=_serializer().dumps(sitting.id), status=status,
-                       idle_seconds=max(current_app.config["APPLICANT_IDLE_MINUTES"], 30) * 60, show_finish=True)
+                       answered=answered, languages=current_app.config["LANGUAGES"],
+                       idle_seconds=max(current_app.config["APPLICANT_IDLE_MINUTES"], 30) * 60, show_finish=True,
+                       **context)
+
+
+# What a button of the answer form asks for: send the answers (default), keep them and go on, or keep them and
+# switch the page's language. Every one of them keeps what is chosen so far.
+SEND, SAVE, LANGUAGE = "send", "save", "lang-"
+SAVED = _l("Your answers so far are kept. You can go on.")
+
+
+def _is_background() -> bool:
+    """An answer sent by the page's script as it is chosen (fetch), not a form the person sent."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _action() -> str:
+    wanted = request.form.get("action", SEND)
+    if wanted.startswith(LANGUAGE) and wanted[len(LANGUAGE):] in current_app.config["LANGUAGES"]:
+        return wanted
+    return SAVE if wanted == SAVE else SEND
+
+
+def _keep(sitting_id: int):
+    """Save and go on (no script), the script's save of one choice, or save and switch the language."""
+    action = _action()
+    try:
+        kept = services.save_answers(sitting_id, _posted_answers(request.form))
+    except services.NotFound:
+        session.pop(SITTING, None)
+        return ("", 404) if _is_background() else redirect(url_for(".terminal"))
+    except services.Refused as refused:
+        session.pop(SITTING, None)
+        if _is_background():
+            return {"error": str(refused.message)}, 409
+        return _start_page(CodeForm(formdata=None), {}, error=refused.message, status=409)
+    if _is_background():
+        return {"answered": len(kept)}, 200
+    back = url_for(".questionnaire")
+    if action.startswith(LANGUAGE):
+        return redirect(url_for("i18n.switch", code=action[len(LANGUAGE):], next=back), code=303)
+    flash(str(SAVED))
+    return redirect(back + "#progress", code=303)
 
 
 @bp.route("/test/questions", methods=["GET", "POST"])
@@ -297,21 +405,21 @@ def questionnaire():
     except services.Refused as refused:
         session.pop(SITTING, None)
         return _start_page(CodeForm(formdata=None), {}, error=refused.message, status=409)
-    saved = {int(k): v for k, v in session.get(ANSWERS, {}).items()}
-    return _questions_page(sitting, saved)
+    return _questions_page(sitting, services.saved_answers(sitting))
 
 
 def _submit(sitting_id: int, from_session: bool = True):
+    if _action() != SEND:
+        return _keep(sitting_id)
     answers = _posted_answers(request.form)
     try:
         sitting = services.finish_terminal_sitting(sitting_id, answers)
     except services.NotFound:
         session.pop(SITTING, None)
         return redirect(url_for(".terminal"))
-    except services.Unanswered as unanswered:
-        session[ANSWERS] = {str(k): v for k, v in answers.items()}
-        return _questions_page(db.session.get(TestSitting, sitting_id), answers, set(unanswered.question_ids),
-                               status=422)
+    except services.Unanswered as unanswered:  # what was chosen is kept on the sitting
+        return _questions_page(db.session.get(TestSitting, sitting_id), unanswered.answers,
+                               set(unanswered.question_ids), status=422)
     except services.Refused as refused:
         session.pop(SITTING, None)
         finished = db.session.get(TestSitting, sitting_id)

@@ -41,9 +41,10 @@ TEST_RESULT = "test_result"  # the audit action of a recorded score
 class Unanswered(Exception):
     """The applicant left questions without an answer (ids in `question_ids`)."""
 
-    def __init__(self, question_ids: list[int]):
+    def __init__(self, question_ids: list[int], answers: dict[int, int] | None = None):
         super().__init__(question_ids)
         self.question_ids = question_ids
+        self.answers = answers or {}  # everything chosen so far (kept on the sitting)
 
 
 NOT_APPROVED = _l("The test can be recorded only for an applicant whose list the chamber has approved, "
@@ -79,7 +80,10 @@ def pass_mark_for(year: int, maximum: int) -> tuple[int, bool]:
 def question_in_use(question_id: int) -> bool:
     """Has any applicant answered this question? (Their answers name its options: those must stay.)"""
     key = f'%"{question_id}":%'  # answers are stored as {"question id": option id}
-    return db.session.scalar(sa.select(TestSitting.id).where(TestSitting.answers.like(key)).limit(1)) is not None
+    # Only finished sittings count: the answers kept while someone is still answering are not a result yet.
+    return db.session.scalar(sa.select(TestSitting.id).where(TestSitting.answers.like(key),
+                                                             TestSitting.finished_at.is_not(None))
+                             .limit(1)) is not None
 
 
 @dataclass(frozen=True)
@@ -265,14 +269,49 @@ def find_sitting(code: str, iin: str) -> TestSitting:
 
 def open_sitting(sitting_id: int) -> TestSitting:
     """A sitting that can still be answered (the terminal's session holds its id)."""
-    sitting = db.session.get(TestSitting, sitting_id)
+    return _open_for_answers(db.session.get(TestSitting, sitting_id), utcnow())
+
+
+def _open_for_answers(sitting: TestSitting | None, now: datetime) -> TestSitting:
     if sitting is None or sitting.method != TestMethod.TERMINAL:
         raise NotFound
     if sitting.finished_at is not None:
         raise Refused(ALREADY_USED)
-    if sitting.expires_at is None or sitting.expires_at <= utcnow():
+    if sitting.expires_at is None or sitting.expires_at <= now:
         raise Refused(EXPIRED)
     return sitting
+
+
+def saved_answers(sitting: TestSitting | None) -> dict[int, int]:
+    """The answers kept so far for a sitting still being answered: {question id: option id}."""
+    if sitting is None or not sitting.answers:
+        return {}
+    try:
+        stored = json.loads(sitting.answers)
+    except ValueError:
+        return {}
+    return {int(k): int(v) for k, v in stored.items() if str(k).isdigit() and isinstance(v, int)}
+
+
+def valid_choices(questions: list[TestQuestion], answers: dict[int, int]) -> dict[int, int]:
+    """Only an option of the question it is posted for counts (anything else is dropped, not refused)."""
+    options = {q.id: {o.id for o in q.options} for q in questions}
+    return {qid: oid for qid, oid in answers.items() if oid in options.get(qid, ())}
+
+
+def save_answers(sitting_id: int, answers: dict[int, int]) -> dict[int, int]:
+    """Keep the answers chosen so far on the sitting itself, so that nothing chosen is lost when the session
+    ends or the page is reloaded (in another language, say). Each answer overwrites the same question's
+    earlier one: sending it again changes nothing. Returns all the answers kept now."""
+    with writing():
+        sitting = db.session.scalar(sa.select(TestSitting).where(TestSitting.id == sitting_id).with_for_update())
+        _open_for_answers(sitting, utcnow())
+        kept = saved_answers(sitting)
+        fresh = valid_choices(active_questions(), answers)
+        if fresh and any(kept.get(qid) != oid for qid, oid in fresh.items()):
+            kept.update(fresh)
+            sitting.answers = json.dumps({str(qid): oid for qid, oid in sorted(kept.items())})
+    return kept
 
 
 def unanswered(questions: list[TestQuestion], answers: dict[int, int]) -> list[int]:
@@ -298,17 +337,71 @@ def finish_terminal_sitting(sitting_id: int, answers: dict[int, int]) -> TestSit
                                         .with_for_update())
         _refuse_unless_waiting(application)
         questions = active_questions()
+        # What was kept as the person went, with what this form sends on top (a refused sending keeps it too).
+        kept = saved_answers(sitting)
+        answers = {**kept, **valid_choices(questions, answers)}
         missing = unanswered(questions, answers)
         if missing:
-            raise Unanswered(missing)
-        points = {o.id: o.points for q in questions for o in q.options}
-        chosen = {q.id: answers[q.id] for q in questions}
-        sitting.answers = json.dumps({str(qid): oid for qid, oid in chosen.items()})
-        _record_result(application, sitting, rules.test_score(points[oid] for oid in chosen.values()),
-                       max_score(questions), sitting.opened_by, now)
+            # Kept, then refused after the commit: a refusal inside the block would roll the answers back.
+            if answers != kept:
+                sitting.answers = json.dumps({str(qid): oid for qid, oid in sorted(answers.items())})
+        else:
+            _score(sitting, application, questions, answers, now)
+    if missing:
+        raise Unanswered(missing, answers)
     return sitting
+
+
+def _score(sitting: TestSitting, application: Application, questions: list[TestQuestion],
+           answers: dict[int, int], now: datetime) -> None:
+    points = {o.id: o.points for q in questions for o in q.options}
+    chosen = {q.id: answers[q.id] for q in questions}
+    sitting.answers = json.dumps({str(qid): oid for qid, oid in chosen.items()})
+    _record_result(application, sitting, rules.test_score(points[oid] for oid in chosen.values()),
+                   max_score(questions), sitting.opened_by, now)
 
 
 def sittings_of(application: Application) -> list[TestSitting]:
     return list(db.session.scalars(sa.select(TestSitting).where(TestSitting.application_id == application.id)
                                    .order_by(TestSitting.id.desc())))
+
+
+# ---- Correcting a mistyped paper score ----
+
+SCORE_CORRECTED = "test_score_corrected"  # the audit action of a corrected score (old and new in the note)
+CORRECTABLE = frozenset({Status.TEST_PASSED, Status.TEST_FAILED})
+NOT_CORRECTABLE = _l("Only the latest paper score can be corrected, and only while the applicant waits for a "
+                     "cohort or has not passed. Someone already placed in a cohort must be taken out of it first.")
+SAME_SCORE = _l("The new score is the same as the recorded one: nothing was changed.")
+
+
+def correct_paper_score(application_id: int, sitting_id: int, user: User, score: int, reason: str) -> TestSitting:
+    """Chamber staff correct a paper score typed wrongly, with the reason; the old and the new value go into the
+    audit log. If the new score is on the other side of the pass mark the sitting had, the status moves (through
+    the life cycle's door) to passed or not passed. Refused once the applicant is in a cohort, when the
+    correction would fail them."""
+    with writing():
+        application = _application_for_update(application_id, user)
+        sitting = db.session.scalar(sa.select(TestSitting).where(TestSitting.id == sitting_id,
+                                                                 TestSitting.application_id == application.id)
+                                    .with_for_update())
+        if sitting is None:
+            raise NotFound
+        latest = db.session.scalar(sa.select(sa.func.max(TestSitting.id)).where(
+            TestSitting.application_id == application.id, TestSitting.finished_at.is_not(None)))
+        if (sitting.method != TestMethod.PAPER or sitting.finished_at is None or sitting.id != latest
+                or application.status not in CORRECTABLE):
+            raise Refused(NOT_CORRECTABLE)
+        if not 0 <= score <= (sitting.max_score or 0):
+            raise Refused(_l("The score must be a whole number from 0 to %(max)s.", max=sitting.max_score))
+        if score == sitting.score:
+            raise Refused(SAME_SCORE)
+        old = sitting.score
+        passed = rules.test_passed(score, sitting.pass_mark)
+        audit.record(SCORE_CORRECTED, user, application,
+                     note=f"{old} → {score} / {sitting.max_score}: {reason}")
+        sitting.score, sitting.passed = score, passed
+        target = Status.TEST_PASSED if passed else Status.TEST_FAILED
+        if application.status != target:
+            move_to(application, target, by=user, note=f"{score}/{sitting.max_score}")
+    return sitting

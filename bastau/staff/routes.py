@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import notices, rules, withdrawal
+from .. import kept_forms, notices, rules, withdrawal
 from ..access import applications_for
 from ..apply.services import earlier_applications
 from ..centre.forms import RejectForm
@@ -69,9 +69,11 @@ def login():
     if form.validate_on_submit():
         user = find_staff(form.login.data)
         if user and user.active and user.check_password(form.password.data):
+            kept = kept_forms.carry()  # forms kept when the sign-in ran out (bastau/kept_forms.py)
             session.clear()
             session.regenerate()
             login_user(user)
+            kept_forms.put_back(kept)
             return redirect(safe_next(request.args.get("next"), url_for(".home")))
         return render_page("staff/login.html", form=form, status=401,
                            error=_l("Wrong username or password, or the account is disabled."))

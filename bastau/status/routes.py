@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..refusals import Refused
 from .forms import BY_IIN, NewCodeForm, typed_date
-from ..web import OPENED, render_page
+from ..web import OPENED, forget_the_previous_person, render_page
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 NOT_FOUND = _l("We could not find an application with these details. Check all three against your receipt "
@@ -59,13 +59,54 @@ def _reference_key() -> str:
     return f"reference:{parsed}" if parsed else "reference:none"
 
 
+def _iin_key() -> str:
+    """... and per IIN: whoever types it, from wherever (typed IINs that exist or not count alike)."""
+    return "status-iin:" + (rules.normalise_iin(request.form.get("iin", ""))[:12] or "none")
+
+
+def _not_found(response) -> bool:
+    """Only a look-up that found nothing counts against the details: a person who checks often is never locked
+    out, and a mistyped field (422) is not a guess."""
+    return response.status_code == 404
+
+
+def _try_again_page(limit):
+    """Too many tries: the form again, with what was typed, and when to try again, in the person's language."""
+    from datetime import datetime, timezone
+
+    from flask_babel import format_time, ngettext
+
+    wait = max(1, int(limit.reset_at - datetime.now(timezone.utc).timestamp()))
+    minutes = max(1, -(-wait // 60))
+    at = format_time(datetime.fromtimestamp(limit.reset_at, timezone.utc), "short")
+    again = ngettext("You can try again in %(num)d minute, at %(time)s.",
+                     "You can try again in %(num)d minutes, at %(time)s.", minutes, time=at)
+    response = render_page("status/lookup.html", form=LookupForm(), status=429, paused=again)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@bp.errorhandler(429)
+def _paused(error):
+    """The look-up's own pause page (with when to try again) rather than the general one."""
+    from ..errors import error_page
+    response = getattr(error, "response", None)
+    return response if response is not None else error_page(429)
+
+
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_LIMIT"], methods=["POST"])
-@limiter.limit("20 per hour", key_func=_reference_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_LIMIT"], methods=["POST"], on_breach=_try_again_page)
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_DETAILS_LIMIT"], key_func=_reference_key, methods=["POST"],
+               deduct_when=_not_found, on_breach=_try_again_page)
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_DETAILS_LIMIT"], key_func=_iin_key, methods=["POST"],
+               deduct_when=_not_found, on_breach=_try_again_page)
 def lookup():
     form = LookupForm()
     if request.method == "GET":  # the receipt's QR code opens this page with the reference filled in
-        form.reference.data = request.args.get("reference", "")[:20] or None
+        if request.args.get("reference"):
+            form.reference.data = request.args.get("reference", "")[:20]
+    else:
+        forget_the_previous_person()  # a new look-up: nothing of whoever used this screen before stays open
     if form.validate_on_submit():
         application = find_application(form.reference.data, form.iin.data, form.access_code.data)
         if application is not None:
