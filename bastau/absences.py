@@ -29,6 +29,10 @@ class Tally:
     def over_limit(self) -> bool:
         return rules.awaits_commission(self.unexcused, self.kept_at)
 
+    @property
+    def at_risk(self) -> bool:
+        return rules.one_day_from_review(self.unexcused, self.kept_at)
+
 
 def tallies(application_ids) -> dict[int, Tally]:
     """Attendance counts of many participants (a list of ids or a query of ids) in two queries."""
@@ -53,6 +57,17 @@ def tallies(application_ids) -> dict[int, Tally]:
 def is_flagged(application: Application, tally: Tally) -> bool:
     """Flagged for the commission: in training, and over the absence limit since the last "keep"."""
     return application.status == Status.IN_TRAINING and tally.over_limit
+
+
+def is_at_risk(application: Application, tally: Tally) -> bool:
+    """In training and one unexcused day away from the flag (rules.one_day_from_review): worth a call."""
+    return application.status == Status.IN_TRAINING and tally.at_risk
+
+
+def warning_first(application: Application, tally: Tally) -> int:
+    """Sort key: flagged participants first, then those at risk, then everyone else (a stable sort keeps the
+    alphabetical order within each group)."""
+    return 0 if is_flagged(application, tally) else 1 if is_at_risk(application, tally) else 2
 
 
 def over_limit_query() -> sa.Select:

@@ -79,7 +79,7 @@ TRAINEES = [
     ("Бейсенов", "Ержан", date(1985, 1, 21), "male", 1),
     ("Вороненко", "Ольга", date(1979, 5, 2), "female", 0),
     ("Дүйсенбаев", "Самат", date(1997, 9, 9), "male", 4),   # flagged: the commission has to decide
-    ("Ермекова", "Ләззат", date(1992, 2, 18), "female", 2),
+    ("Ермекова", "Ләззат", date(1992, 2, 18), "female", 3),  # at risk: one more unexcused day and she is flagged
     ("Жанұзақов", "Тимур", date(1983, 6, 25), "male", 0),
 ]
 
@@ -119,6 +119,7 @@ def load() -> str:
         if surname == RETURNED_BY_THE_CHAMBER:
             returned = application.id
     _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF], to_approve, returned)
+    _half_answered_test(to_approve[0], users[Role.CHAMBER_STAFF])
     _start_demo_cohort(district, year, users)
     _finished_demo_cohort(district, year, users)
     _calendar_demo_cohorts(district, year, users)
@@ -217,13 +218,16 @@ DEMO_PLAN_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj
 
 
 def _start_demo_cohort(district: District, year: int, users: dict) -> None:
-    """Cohort 1, in its third week, with attendance so far; one participant has 4 unexcused days."""
+    """Cohort 1, in its third week with a session today, with attendance so far; one participant has 4 unexcused
+    days (flagged), another 3 (one more and she is flagged: the register and the trainer's home warn)."""
     from .calendar import public_holidays
     start = today() - timedelta(days=15)
     cohort = Cohort(district=district, programme_year=year, number=1, language="kk", venue="Қаскелең, Абылай хан 25",
                     start_date=start, training_days=25, capacity=30, trainer=users[Role.TRAINER],
                     created_by_id=users[Role.CHAMBER_STAFF].id)
     dates = rules.training_dates(start, 25, public_holidays())
+    if today() not in dates:  # a Sunday or a holiday: the demo trainer still has a session to mark today
+        dates = [d for d in dates if d < today()] + [today()] + [d for d in dates if d > today()][:-1]
     cohort.days = [TrainingDay(day_number=i + 1, date=d, module_number=rules.module_of_day(i, 25))
                    for i, d in enumerate(dates)]
     db.session.add(cohort)
@@ -297,6 +301,43 @@ def walk(application: Application, target: Status, users: dict[Role, User], note
         move_to(application, step, by=by, note=note)
 
 
+DEMO_TEST_CODE = "202614"  # the terminal code of the half-answered demo test (real codes are random, shown once)
+
+
+def _half_answered_test(application_id: int, chamber: User) -> None:
+    """One of the two on list №1 has begun the test at a terminal: half of the answers are kept on the sitting.
+    Enter DEMO_TEST_CODE and her IIN at /test to go on. The code stays valid a week (a real one: 3 hours)."""
+    import json
+
+    from .models import TestMethod, TestSitting
+    from .potential.services import active_questions, code_hash
+    application = db.session.get(Application, application_id)
+    questions = active_questions()
+    kept = {str(q.id): max(q.options, key=lambda o: o.points).id for q in questions[: len(questions) // 2]}
+    now = utcnow()
+    db.session.add(TestSitting(application=application, method=TestMethod.TERMINAL,
+                               code_hash=code_hash(application.iin, DEMO_TEST_CODE), opened_by_id=chamber.id,
+                               opened_at=now, expires_at=now + timedelta(days=7), answers=json.dumps(kept)))
+    audit.record("test_sitting_opened", chamber, application, note=TestMethod.TERMINAL.value)
+    db.session.commit()
+
+
+def _demo_test_lines() -> list[str]:
+    from .models import TestSitting
+    sitting = db.session.scalar(sa.select(TestSitting).where(TestSitting.finished_at.is_(None),
+                                                             TestSitting.expires_at > utcnow()).limit(1))
+    trainee = db.session.scalar(sa.select(Application).where(Application.status == Status.IN_TRAINING)
+                                .order_by(Application.id).limit(1))
+    lines = []
+    if sitting is not None:
+        lines.append(f"A half-answered entrepreneurship test at /test: code {DEMO_TEST_CODE[:3]} {DEMO_TEST_CODE[3:]}, "
+                     f"IIN {sitting.application.iin} ({sitting.application.full_name})")
+    if trainee is not None:
+        lines.append(f"Upload a business plan (a file, or photos of the pages) after /status with {trainee.reference}, "
+                     f"IIN {trainee.iin}, access code {DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}")
+    return lines
+
+
 def logins_text() -> str:
     applications = db.session.scalars(sa.select(Application).where(
         Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
@@ -309,6 +350,9 @@ def logins_text() -> str:
     if number:
         lines.append(f"A certificate to verify at /certificates: {number}")
     lines += _defence_demo_lines()
+    lines += _demo_test_lines()
+    lines.append("Shared terminal: sign in as operator, open /terminal, press \"Mark this browser as a shared "
+                 "terminal\" (5-minute idle limit with a warning; elsewhere 45 minutes).")
     return "\n".join(lines)
 
 

@@ -49,15 +49,21 @@ def switch(code: str):
     return _chosen(redirect(safe_next(request.args.get("next"))), code)
 
 
-@bp.post("/lang/<code>")
-def keep_and_switch(code: str):
-    """The language switch pressed on a form: keep what was typed as a draft of the page, then show the page
-    again in the other language. It keeps only what was in the form: nothing is sent on, nothing is saved."""
-    if code not in current_app.config["LANGUAGES"]:
-        abort(404)
+@bp.post("/lang")
+def keep_and_switch():
+    """The language switch pressed on a form (the button's `_lang`): keep what was typed as a draft of the page,
+    then show the page again in the other language. Only what was in the form is kept: nothing is sent on."""
+    code = _posted_language()
     target = safe_next(request.args.get("next"))
     keep_draft(target)
     return _chosen(redirect(target, code=303), code)
+
+
+def _posted_language() -> str:
+    code = request.form.get("_lang", "")
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return code
 
 
 def keep_draft(target: str) -> None:
@@ -68,15 +74,16 @@ def keep_draft(target: str) -> None:
 
 
 def _switch_after_expired_token():
-    """The page stood open past its session: still switch, and keep the typed fields if the form came from our
-    own page (the Origin header), so that no other site can plant a draft in someone's session."""
-    code = request.view_args.get("code") if request.view_args else None
-    if code not in current_app.config["LANGUAGES"]:
-        abort(404)
+    """The page stood open past its session: if the form came from our own page (the browser's Origin header),
+    switch and keep the typed fields all the same; a form from another site is refused, so that nobody can plant
+    a draft in someone's session."""
+    origin = urlsplit(request.headers.get("Origin") or "")
+    if not origin.netloc or origin.netloc != request.host:
+        from .errors import error_page
+        return error_page(400)
+    code = _posted_language()
     target = safe_next(request.args.get("next"))
-    origin = urlsplit(request.headers.get("Origin") or request.referrer or "")
-    if origin.netloc and origin.netloc == request.host:
-        keep_draft(target)
+    keep_draft(target)
     return _chosen(redirect(target, code=303), code)
 
 

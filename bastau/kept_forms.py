@@ -16,13 +16,13 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, flash, redirect, request, session, url_for
+from flask import Blueprint, Flask, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .models import Role
 from .urls import safe_next
-from .web import render_page, role_required
+from .web import role_required
 
 KEY = "kept_forms"
 MARK = "_kept"  # the hidden field of a form sent again from the kept page: the kept copy is dropped then
@@ -65,17 +65,18 @@ def recover_expired_form(view) -> object | None:
         return None
     key = _keep(values)
     shown = url_for("kept.show", key=key)
-    if current_user.is_authenticated:
-        target = shown  # the page itself says what happened
+    if current_user.is_authenticated:  # still a 400 (nothing was done), the page the same as kept.show's
+        response = make_response(_kept_page(key), 400)
+        target = shown
     else:
         flash(str(SIGN_IN_AGAIN))
         target = url_for("staff.login", next=shown)
+        response = redirect(target, code=303)
     if request.headers.get("HX-Request") == "true":  # htmx would put the whole page in a corner: go there instead
-        response = redirect(target)
-        response.status_code = 200
+        response = make_response("", 400)
         response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _keep(values: list[tuple[str, str]]) -> str:
@@ -129,14 +130,18 @@ def _drop_when_sent_again() -> None:
 @role_required(*Role)
 def show(key: str):
     """The values a staff member had posted, in words, with the button that sends them again."""
+    return _kept_page(key)
+
+
+def _kept_page(key: str):
     kept = _fresh(session.get(KEY, {})).get(key)
     if kept and kept.get("user_id") not in (None, current_user.id):
         kept = None  # kept for the person signed in before: never shown to another one
     if kept is None:  # sent already, or kept too long ago: nothing to show, nothing refused
-        return render_page("errors/kept.html", kept=None)
+        return render_template("errors/kept.html", kept=None)
     values = [tuple(pair) for pair in kept["values"]]
-    return render_page("errors/kept.html", kept=kept, key=key, values=values, described=describe(values),
-                       message=TOO_LONG_OPEN, mark=MARK)
+    return render_template("errors/kept.html", kept=kept, key=key, values=values, described=describe(values),
+                           message=TOO_LONG_OPEN, mark=MARK)
 
 
 def describe(values: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:

@@ -515,6 +515,18 @@ class Attendance(db.Model):
     __table_args__ = (sa.UniqueConstraint("training_day_id", "application_id", name="uq_attendance_day_person"),)
 
 
+class AttendanceKey(db.Model):
+    """A mark sent by the register's script carries a key made on the phone; a key seen before is not applied
+    again, so a mark resent after a dropped connection (or an old one arriving late) never doubles or flips one
+    saved since. `application_id` is empty for the day's "module delivered" tick."""
+    __tablename__ = "attendance_key"
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    training_day_id: Mapped[int] = mapped_column(sa.ForeignKey("training_day.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExpulsionReview(db.Model):
     """The commission's decision about a participant flagged for too many unexcused absences."""
     __tablename__ = "expulsion_review"

@@ -152,6 +152,12 @@ def awaits_commission(unexcused_days: int, kept_at: int = 0) -> bool:
     return needs_expulsion_review(unexcused_days) and unexcused_days > kept_at
 
 
+def one_day_from_review(unexcused_days: int, kept_at: int = 0) -> bool:
+    """At risk: not flagged now, but one more day absent without a valid reason would flag the participant for
+    the commission (3 such days, or as many as the commission's last "keep" covered). A call can still help."""
+    return not awaits_commission(unexcused_days, kept_at) and awaits_commission(unexcused_days + 1, kept_at)
+
+
 COMMISSION_REMINDER_WORKING_DAYS = 5  # a flag with no decision this long is put on the chamber's desk
 
 

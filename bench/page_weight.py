@@ -406,6 +406,7 @@ VISITS = [
     # Staff pages (Kazakh).
     Visit("staff.home", "operator", lambda i: "/staff/", "operator's desk"),
     Visit("accounts.change_password", "operator", lambda i: "/staff/password", "own password"),
+    Visit("home.terminal", "operator", lambda i: "/terminal", "mark this browser as a shared terminal"),
     Visit("staff.application", "centre", lambda i: f"/staff/applications/{i.submitted}", "application + history"),
     Visit("centre.queue", "centre", lambda i: "/centre/", "queue"),
     Visit("centre.list_index", "centre", lambda i: "/centre/lists", "lists"),

@@ -44,4 +44,5 @@ ROUTES = {
     "trainer.cohorts": Route("GET", lambda w: "/trainer/", area_bound=False),
     "trainer.cohort": Route("GET", lambda w: f"/trainer/cohorts/{_cohort(w)}"),
     "trainer.attendance": Route("GET", lambda w: f"/trainer/days/{_cohort(w, 'day')}"),
+    "trainer.marks": Route("POST", lambda w: f"/trainer/days/{_cohort(w, 'day')}/marks"),
 }

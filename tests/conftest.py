@@ -21,7 +21,7 @@ from bastau.models import District, Role, User
 from bastau.reference import load_all
 
 pytest_plugins = ["tests.journey"]  # the `receipt` fixture
-PEOPLE_TABLES = ("audit_entry", "web_session", "attendance", "expulsion_review", "list_entry", "applicant_list",
+PEOPLE_TABLES = ("audit_entry", "web_session", "attendance_key", "attendance", "expulsion_review", "list_entry", "applicant_list",
                  "test_sitting", "business_follow_up", "loan_referral", "revoked_certificate",
                  "defence_reopening", "certificate", "defence_result",
                  "defence_score", "defence_member", "defence_session", "business_plan", "notice", "sms_message",

@@ -92,12 +92,13 @@ def _ticked_rejection(client, ids, token):
 def test_an_expired_page_keeps_what_was_posted_until_it_is_sent_again(app, officer, make_application, store):
     client, _user = officer
     ids = [make_application(surname="Әлиева"), make_application(surname="Бекова"), make_application(surname="Үшінші")]
-    response = _ticked_rejection(client, ids[:2], "a-token-from-a-page-open-too-long")
-    assert response.status_code == 303 and response.location.startswith("/kept/")
+    kept = _ticked_rejection(client, ids[:2], "a-token-from-a-page-open-too-long")
+    assert kept.status_code == 400  # refused as a forgery would be; but with what was posted, ready to send again
     assert store.scalar(sa.select(sa.func.count()).select_from(Application)
                         .where(Application.status != Status.SUBMITTED)) == 0  # nothing done by itself
-    kept = client.get(response.location)
     body = page_text(kept)
+    key = re.search(r'name="_kept" value="([^"]+)"', body).group(1)
+    assert page_text(client.get(f"/kept/{key}")).count("Әлиева Дана") == 1  # the same page at its own address
     assert translated("Your page was open too long, so nothing was saved yet. Check what you entered and press the "
                       "button again.", "kk") in body
     values = re.search(r'id="kept-values">(.*?)</dl>', body, re.S).group(1)
@@ -113,7 +114,7 @@ def test_an_expired_page_keeps_what_was_posted_until_it_is_sent_again(app, offic
     sent = client.post("/centre/decide", data=data)
     assert sent.status_code == 302
     assert store.count(AuditEntry, AuditEntry.action == "target_group_rejected") == 2
-    assert "kept-values" not in page_text(client.get(response.location))  # sent: kept no longer
+    assert "kept-values" not in page_text(client.get(f"/kept/{key}"))  # sent: kept no longer
 
 
 def test_an_expired_sign_in_keeps_the_form_across_signing_in_again(app, officer, make_application, store):
@@ -138,7 +139,16 @@ def test_an_expired_sign_in_keeps_the_form_across_signing_in_again(app, officer,
 def test_kept_values_are_not_shown_to_someone_else(app, officer, make_application, make_user):
     client, _user = officer
     response = _ticked_rejection(client, [make_application(surname="Жасырын")], "stale")
+    key = re.search(r'name="_kept" value="([^"]+)"', page_text(response)).group(1)
     other = make_user(Role.CENTRE_OFFICER, username="another-officer")
     client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/centre/")})
     login(client, other)
-    assert "Жасырын" not in page_text(client.get(response.location))
+    assert "Жасырын" not in page_text(client.get(f"/kept/{key}"))
+
+
+def test_an_expired_htmx_form_goes_to_the_kept_page(officer, make_application):
+    client, _user = officer
+    answer = client.post("/centre/decide", data={"application": str(make_application()), "action": "confirm",
+                                                 "csrf_token": "stale"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 400 and answer.headers["HX-Redirect"].startswith("/kept/")
+    assert "kept-values" in page_text(client.get(answer.headers["HX-Redirect"]))

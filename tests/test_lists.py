@@ -227,6 +227,9 @@ def test_a_returned_name_can_be_put_back_on_the_same_list(centre, chamber, confi
     first = current_list(store)
     entries = entry_ids(store, first.id)
     review(chamber, first.id, [entries[confirmed[2]]], action="return", reason="not_reachable")
+    offered = page_text(centre.get(f"/centre/lists/{first.id}/revise"))
+    assert translated("Returned by the chamber (%(reason)s): tick to put back on this list", "kk",
+                      reason=translated("Could not be reached", "kk")) in offered
     response = post_form(centre, f"/centre/lists/{first.id}/revise", {"add": str(confirmed[2])})
     second = current_list(store)
     assert response.status_code == 302 and response.location == f"/lists/{second.id}"

@@ -16,7 +16,7 @@ from PIL import Image
 from bastau.clock import today
 from bastau.extensions import db
 from bastau.models import Application, AuditEntry, BusinessPlan, Cohort, Role, Status
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, translated
 
 OWN, OTHER = "195200000", "615200000"
 SUMMARY = {"sector": "trade", "village": "Қаскелең", "amount_needed": "1 500 000", "jobs_planned": "2"}
@@ -192,7 +192,23 @@ def test_a_far_larger_request_keeps_everything_typed(client, store, folder, part
     page = response.get_data(as_text=True)
     assert 'value="Ұзынағаш «Жаңа» ауылы"' in page and 'value="2 400 000"' in page and 'value="3"' in page
     assert re.search(r'<input[^>]*checked[^>]*value="services"|<input[^>]*value="services"[^>]*checked', page)
-    assert "10" in page_error(page) and "20" in page_error(page)  # says how large a file and photos may be
+    assert page_error(page) == translated("The file is larger than 10 MB. Make it smaller (for example, save the "
+                                          "scans in lower quality) and upload it again.", "kk")
+
+
+def test_photos_far_too_large_together_say_so_and_keep_what_was_typed(client, store, folder, participant):
+    application_id, _trainer = participant
+    client.set_cookie("lang", "ru")
+    token = csrf_token(as_participant(client, application_id), "/plans/upload")
+    photo = b"\xff\xd8\xff" + b"0" * (8 << 20)
+    response = client.post("/plans/upload", data={**SUMMARY, "village": "Шамалған", "csrf_token": token,
+                                                  "plan": [(io.BytesIO(photo), f"IMG_{n}.jpg") for n in range(3)]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert page_error(page) == translated("The photos together are larger than 20 MB. Take them in lower quality "
+                                          "(or send fewer) and upload them again.", "ru")
+    assert 'value="Шамалған"' in page and stored_files(folder) == []
 
 
 def test_an_expired_form_keeps_everything_typed(app, client, store, participant):

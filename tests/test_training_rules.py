@@ -75,3 +75,12 @@ def test_absence_rule(marks, unexcused, flagged):
 ])
 def test_cohort_capacity(enrolled, capacity, adding, fits):
     assert rules.cohort_has_places(enrolled, capacity, adding) is fits
+
+
+@pytest.mark.parametrize("unexcused, kept_at, at_risk", [
+    (0, 0, False), (2, 0, False), (3, 0, True), (4, 0, False),  # 3 days: one more and the commission decides
+    (4, 4, True), (5, 4, False), (3, 4, False), (6, 6, True),   # after a "keep": one more than it covered
+])
+def test_one_day_from_review_is_the_last_day_a_call_can_help(unexcused, kept_at, at_risk):
+    assert rules.one_day_from_review(unexcused, kept_at) is at_risk
+    assert not (at_risk and rules.awaits_commission(unexcused, kept_at))

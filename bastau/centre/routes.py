@@ -16,9 +16,15 @@ from ..forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
 from ..clock import kz_midnight_utc
 from ..database import alphabetically
 from ..extensions import db, htmx
-from ..labels import LIST_STATE_LABELS, NOT_TARGET_GROUP_REASON_LABELS, STATUS_LABELS
+from ..labels import (
+    DECISION_LABELS,
+    LIST_STATE_LABELS,
+    NOT_TARGET_GROUP_REASON_LABELS,
+    RETURN_REASON_LABELS,
+    STATUS_LABELS,
+)
 from ..lists import services as lists
-from ..models import ApplicantList, Application, Role
+from ..models import ApplicantList, Application, Decision, Role
 from ..urls import safe_next
 from ..web import render_page, role_required
 from .forms import SORTS, QueueFilter, RejectForm
@@ -169,8 +175,14 @@ def revise(list_id: int):
         try:
             revised = lists.revise_list(current_user, sent, remove, add, request.form.get("note"))
         except lists.ListError as error:
-            return render_page("centre/revise.html", sent=sent, candidates=candidates,
-                               error=LIST_MESSAGES[error.code], status=422)
+            return _revise_page(sent, candidates, error=LIST_MESSAGES[error.code], status=422)
         return redirect(url_for("lists.view", list_id=revised.id))
-    return render_page("centre/revise.html", sent=sent, candidates=candidates)
+    return _revise_page(sent, candidates)
+
+
+def _revise_page(sent: ApplicantList, candidates, status: int = 200, **context):
+    """The names on the list with the chamber's decisions; who may be added, those it returned marked as such."""
+    returned = {e.application_id: e for e in sent.entries if e.decision == Decision.RETURNED}
+    return render_page("centre/revise.html", sent=sent, candidates=candidates, returned=returned,
+                       decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, status=status, **context)
 

@@ -47,8 +47,12 @@ def _install(state) -> None:
 def _too_large(_error):
     """An oversized upload gets the form again with the reason in the page's language, not a bare 413, and with
     what was typed: the summary fields come before the file in the form, so they are read from the body's start."""
-    form = PlanForm(formdata=_fields_before_the_file())
-    form.plan.errors = [services.TOO_BIG_REQUEST]
+    fields, first_file = _fields_before_the_file()
+    form = PlanForm(formdata=fields)
+    # Only the first file's name is known: a document says it is too big, photos say they are together.
+    photo = first_file is not None and first_file.lower().endswith((".jpg", ".jpeg", ".png"))
+    form.plan.errors = [services.PHOTOS_TOO_BIG if photo else services.TOO_BIG if first_file else
+                        services.TOO_BIG_REQUEST]
     application_id = (request.view_args or {}).get("application_id")
     if application_id is not None and current_user.is_authenticated and current_user.role in TRAINER:
         application = _readable_or_404(application_id)
@@ -62,8 +66,9 @@ def _too_large(_error):
 FIELDS_READ_AT_MOST = 64 * 1024
 
 
-def _fields_before_the_file() -> MultiDict:
-    """The form fields sent before the first file of a body too large to take (never the file itself)."""
+def _fields_before_the_file() -> tuple[MultiDict, str | None]:
+    """The form fields sent before the first file of a body too large to take (never the file itself), and that
+    file's name."""
     from werkzeug.http import parse_options_header
     from werkzeug.sansio.multipart import Data, Field, File, MultipartDecoder, NeedData
 
@@ -71,7 +76,7 @@ def _fields_before_the_file() -> MultiDict:
     boundary = options.get("boundary", "")
     fields: MultiDict = MultiDict()
     if kind != "multipart/form-data" or not boundary:
-        return fields
+        return fields, None
     decoder = MultipartDecoder(boundary.encode("latin-1"), max_form_memory_size=FIELDS_READ_AT_MOST)
     stream, read, name, value = request.environ.get("wsgi.input"), 0, None, b""
     try:
@@ -83,7 +88,7 @@ def _fields_before_the_file() -> MultiDict:
             decoder.receive_data(chunk)
             while (event := decoder.next_event()) is not None and not isinstance(event, NeedData):
                 if isinstance(event, File):
-                    return fields
+                    return fields, event.filename or ""
                 if isinstance(event, Field):
                     name, value = event.name, b""
                 elif isinstance(event, Data) and name is not None:
@@ -95,7 +100,7 @@ def _fields_before_the_file() -> MultiDict:
                 break
     except (ValueError, OSError, RequestEntityTooLarge):  # a broken body: nothing more to keep
         pass
-    return fields
+    return fields, None
 
 
 # ---- Shared ----

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,8 +19,9 @@ from ..calendar import module_title
 from ..clock import today
 from ..database import alphabetically
 from ..extensions import db
+from ..absences import is_at_risk, warning_first
 from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS
-from ..models import Application, Attendance, Cohort, Role, Status, TrainingDay
+from ..models import Application, Attendance, Cohort, Mark, Role, Status, TrainingDay
 from ..web import render_page, role_required
 from . import services
 from .forms import DayForm, read_register, saved_rows
@@ -84,7 +85,11 @@ def cohorts():
             delivered=sum(1 for d in cohort.days if d.delivered_at), participants=len(members),
             flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id]))))
     cards.sort(key=lambda card: (card.today is None, card.finished))  # today's session first, finished last
-    return render_page("trainer/cohorts.html", cards=cards, module_title=module_title)
+    titles = {c.id: c.title for c in mine}
+    warned = sorted((p for p in people if services.is_flagged(p, counts[p.id]) or is_at_risk(p, counts[p.id])),
+                    key=lambda p: warning_first(p, counts[p.id]))
+    return render_page("trainer/cohorts.html", cards=cards, module_title=module_title, warned=warned, counts=counts,
+                       titles=titles, flagged={p.id for p in warned if services.is_flagged(p, counts[p.id])})
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>")
@@ -94,12 +99,14 @@ def cohort(cohort_id: int):
     found = _cohort_or_404(cohort_id)
     people = _participants([found.id])
     counts = services.tallies([p.id for p in people])
+    people.sort(key=lambda p: warning_first(p, counts[p.id]))
     marked_days = set(db.session.scalars(
         sa.select(Attendance.training_day_id).join(TrainingDay).where(TrainingDay.cohort_id == found.id).distinct()))
     return render_page("trainer/cohort.html", cohort=found, people=people, counts=counts, today=today(),
                        marked_days=marked_days, flagged={p.id for p in people if services.is_flagged(p, counts[p.id])},
                        module_title=module_title, labels=STATUS_LABELS, Status=Status,
-                       max_days=rules.MAX_UNEXCUSED_DAYS)
+                       max_days=rules.MAX_UNEXCUSED_DAYS,
+                       at_risk={p.id for p in people if is_at_risk(p, counts[p.id])})
 
 
 @bp.route("/trainer/days/<int:day_id>", methods=["GET", "POST"])
@@ -126,9 +133,72 @@ def attendance(day_id: int):
 
 
 def _register_page(day: TrainingDay, form: DayForm, rows, error=None, status: int = 200):
+    """The register, flagged and at-risk participants first (the trainer may still call them)."""
+    counts = services.tallies([row.application.id for row in rows])
+    rows = sorted(rows, key=lambda row: warning_first(row.application, counts[row.application.id]))
     return render_page("trainer/attendance.html", day=day, cohort=day.cohort, form=form, rows=rows, error=error,
                        future=day.date > today(), module=module_title(day.module_number), marks=MARK_LABELS,
-                       reasons=ABSENCE_REASON_LABELS, status=status)
+                       reasons=ABSENCE_REASON_LABELS, status=status, counts=counts,
+                       flagged={r.application.id for r in rows if services.is_flagged(r.application,
+                                                                                       counts[r.application.id])},
+                       at_risk={r.application.id for r in rows if is_at_risk(r.application, counts[r.application.id])},
+                       max_days=rules.MAX_UNEXCUSED_DAYS)
+
+
+MAX_SENT = 100  # a register of 30, each tapped a few times while offline
+
+
+@bp.post("/trainer/days/<int:day_id>/marks")
+@role_required(*TRAINER)
+def marks(day_id: int):
+    """Marks sent by the register's script (static/js/register.js) as they are tapped, or from the phone's queue
+    when the network is back: {"marks": [{"key", "person", "mark", "reason", "note"} | {"key", "delivered"}]}.
+    Answers {"saved": [keys], "refused": {key: message}}; a key saved before is answered "saved" again."""
+    _day_or_404(day_id)
+    body = request.get_json(silent=True) if request.is_json else {}
+    items = body.get("marks") if isinstance(body, dict) else None
+    if items is None and isinstance(body, dict) and not body:
+        items = []
+    if not isinstance(items, list) or len(items) > MAX_SENT:
+        return jsonify(error=_("The marks could not be read. Reload the page and tap them again.")), 422
+    sent, refused = [], {}
+    values = {m.value: m for m in Mark}
+    for item in items:
+        key = item.get("key") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not services.KEY_PATTERN.fullmatch(key):
+            return jsonify(error=_("The marks could not be read. Reload the page and tap them again.")), 422
+        if "delivered" in item:
+            sent.append(services.Sent(key, delivered=item["delivered"] is True))
+            continue
+        person, mark = item.get("person"), item.get("mark")
+        if not isinstance(person, int) or isinstance(person, bool) or mark not in values:
+            refused[key] = _("The marks could not be read. Reload the page and tap them again.")
+            continue
+        reason = item.get("reason") if isinstance(item.get("reason"), str) else ""
+        note = item.get("note") if isinstance(item.get("note"), str) else ""
+        if "\x00" in reason + note:
+            refused[key] = _("The marks could not be read. Reload the page and tap them again.")
+            continue
+        sent.append(services.Sent(key, person, services.Choice(values[mark], reason[:40] or None,
+                                                               note.strip()[:200] or None)))
+    answers = services.save_sent_marks(current_user, day_id, sent)
+    refused |= {key: message for key, message in answers.items() if message}
+    if body.get("finished") is True and not refused:  # "Save attendance" pressed: said on the cohort's page
+        day = _day_or_404(day_id)
+        flash(_("Attendance for %(date)s is saved.", date=format_date(day.date, "dd.MM.yyyy")))
+    response = jsonify(saved=[key for key, message in answers.items() if not message], refused=refused)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _marks_csrf_error():
+    """The page's token no longer fits (the session ended or was renewed): the phone keeps the marks, and the
+    page asks to sign in again; they are sent from the register after it."""
+    signed_in = current_user.is_authenticated
+    return jsonify(error="signed_out" if not signed_in else "renewed"), 401 if not signed_in else 400
+
+
+marks.on_csrf_error = _marks_csrf_error
 
 
 def _attendance_csrf_error():

@@ -9,6 +9,7 @@ changes nothing.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from ..lifecycle import sorted_statuses
 from ..models import (
     Application,
     Attendance,
+    AttendanceKey,
     Cohort,
     Mark,
     Status,
@@ -112,35 +114,107 @@ def save_attendance(trainer: User, day_id: int, choices: dict[int, Choice], deli
             raise Refused(FUTURE_DAY)
         saved = marks_of(day)
         outcome = Saved(0, 0)
-        newly_absent = []
+        newly_absent: list[int] = []
         for application in register_of(day):
             choice = choices.get(application.id)
             if choice is None:  # not on the form the trainer saw (enrolled since): leave them alone
                 continue
-            reason = choice.reason if choice.mark == Mark.EXCUSED else None
-            note = ((choice.note or "").strip()[:200] or None) if choice.mark == Mark.EXCUSED else None
-            row = saved.get(application.id)
-            if row is None:
-                db.session.add(Attendance(training_day_id=day.id, application_id=application.id, mark=choice.mark,
-                                          reason=reason, note=note, recorded_by_id=trainer.id))
-                worth_auditing = choice.mark != Mark.PRESENT
-            elif (row.mark, row.reason, row.note) != (choice.mark, reason, note):
-                worth_auditing = (row.mark, row.reason) != (choice.mark, reason)
-                row.mark, row.reason, row.note, row.recorded_by_id = choice.mark, reason, note, trainer.id
-            else:
-                continue
-            outcome.changed += 1
-            if choice.mark == Mark.ABSENT:
-                newly_absent.append(application.id)
-            if worth_auditing:
-                audit.record(MARKED, trainer, application, reason=reason,
-                             note=f"{day.date.isoformat()}: {choice.mark.value}")
-                outcome.audited += 1
-        if delivered and day.delivered_at is None:
-            day.delivered_at, day.delivered_by_id = utcnow(), trainer.id
-        elif not delivered and day.delivered_at is not None:
-            day.delivered_at = day.delivered_by_id = None
-        if newly_absent:  # the second and third unexcused day: a warning before the rule bites
-            db.session.flush()
-            sms.absences_recorded({i: t.unexcused for i, t in tallies(newly_absent).items()})
+            _write_mark(trainer, day, application, choice, saved, outcome, newly_absent)
+        _write_delivered(trainer, day, delivered)
+        _warn_by_sms(newly_absent)
     return outcome
+
+
+def _write_mark(trainer: User, day: TrainingDay, application: Application, choice: Choice,
+                saved: dict[int, Attendance], outcome: Saved, newly_absent: list[int]) -> None:
+    """One participant's mark for the day: added, changed in place, or left alone when it is the same."""
+    reason = choice.reason if choice.mark == Mark.EXCUSED else None
+    note = ((choice.note or "").strip()[:200] or None) if choice.mark == Mark.EXCUSED else None
+    row = saved.get(application.id)
+    if row is None:
+        saved[application.id] = Attendance(training_day_id=day.id, application_id=application.id, mark=choice.mark,
+                                           reason=reason, note=note, recorded_by_id=trainer.id)
+        db.session.add(saved[application.id])
+        worth_auditing = choice.mark != Mark.PRESENT
+    elif (row.mark, row.reason, row.note) != (choice.mark, reason, note):
+        worth_auditing = (row.mark, row.reason) != (choice.mark, reason)
+        row.mark, row.reason, row.note, row.recorded_by_id = choice.mark, reason, note, trainer.id
+    else:
+        return
+    outcome.changed += 1
+    if choice.mark == Mark.ABSENT:
+        newly_absent.append(application.id)
+    if worth_auditing:
+        audit.record(MARKED, trainer, application, reason=reason, note=f"{day.date.isoformat()}: {choice.mark.value}")
+        outcome.audited += 1
+
+
+def _write_delivered(trainer: User, day: TrainingDay, delivered: bool) -> None:
+    if delivered and day.delivered_at is None:
+        day.delivered_at, day.delivered_by_id = utcnow(), trainer.id
+    elif not delivered and day.delivered_at is not None:
+        day.delivered_at = day.delivered_by_id = None
+
+
+def _warn_by_sms(newly_absent: list[int]) -> None:
+    if newly_absent:  # the second and third unexcused day: a warning before the rule bites
+        db.session.flush()
+        sms.absences_recorded({i: t.unexcused for i, t in tallies(newly_absent).items()})
+
+
+# ---- Writing: marks sent one by one by the register's script ----
+
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,40}")
+NOT_ON_REGISTER = _l("This participant is not on this day's register.")
+CHOOSE_REASON = _l("Choose the reason for the absence.")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One mark as the phone sent it: a participant's mark (application_id set) or the day's delivered tick."""
+    key: str
+    application_id: int | None = None
+    choice: Choice | None = None
+    delivered: bool | None = None
+
+
+def save_sent_marks(trainer: User, day_id: int, sent: list[Sent]) -> dict[str, str | None]:
+    """Save marks sent by the register's script as they were tapped (or later, from the phone's queue once the
+    network is back). Each carries a key made on the phone: a key saved before is answered "saved" and not
+    applied again, so a resend never doubles a mark nor flips it back after a later tap was saved.
+
+    Returns, for every key, None when it is saved (now or before) or the reason it was refused.
+    """
+    answers: dict[str, str | None] = {}
+    with writing():
+        day = db.session.scalar(days_for(trainer).where(TrainingDay.id == day_id).with_for_update(of=TrainingDay))
+        if day is None:
+            raise NotFound(day_id)
+        if day.date > today():
+            return {item.key: str(FUTURE_DAY) for item in sent}
+        seen = set(db.session.scalars(sa.select(AttendanceKey.key).where(
+            AttendanceKey.key.in_([item.key for item in sent] or [""]))))
+        on_register = {a.id: a for a in register_of(day)}
+        saved = marks_of(day)
+        outcome, newly_absent = Saved(0, 0), []
+        for item in sent:
+            if item.key in seen:
+                answers[item.key] = None
+                continue
+            if item.delivered is not None:
+                _write_delivered(trainer, day, item.delivered)
+            else:
+                application = on_register.get(item.application_id)
+                if application is None:
+                    answers[item.key] = str(NOT_ON_REGISTER)
+                    continue
+                if item.choice.mark == Mark.EXCUSED and item.choice.reason not in ABSENCE_REASONS:
+                    answers[item.key] = str(CHOOSE_REASON)
+                    continue
+                _write_mark(trainer, day, application, item.choice, saved, outcome, newly_absent)
+            seen.add(item.key)
+            db.session.add(AttendanceKey(key=item.key, training_day_id=day.id, application_id=item.application_id,
+                                         recorded_by_id=trainer.id))
+            answers[item.key] = None
+        _warn_by_sms(newly_absent)
+    return answers

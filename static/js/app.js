@@ -103,11 +103,18 @@
     });
     if (!form) { return; }
     event.preventDefault();
-    var button = document.createElement("button");
-    button.type = "submit"; button.hidden = true; button.name = "_lang";
-    button.formAction = link.getAttribute("data-keep-typed"); button.formMethod = "post"; button.formNoValidate = true;
-    form.appendChild(button);
-    if (form.requestSubmit) { form.requestSubmit(button); } else { button.click(); }
+    // A plain copy of the form's values, sent with submit() (no submit event: htmx and page scripts stay out).
+    var copy = document.createElement("form");
+    copy.method = "post"; copy.action = link.getAttribute("data-keep-typed"); copy.hidden = true;
+    var add = function (name, value) {
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = name; input.value = value;
+      copy.appendChild(input);
+    };
+    new FormData(form).forEach(function (value, name) { if (typeof value === "string") { add(name, value); } });
+    add("_lang", link.getAttribute("lang"));
+    document.body.appendChild(copy);
+    copy.submit();
   });
 
   // One click, one submission: disable the button once the form is on its way.
@@ -178,10 +185,15 @@ window.addEventListener("pageshow", function () {
     }
     return box;
   }
-  function show(target, panel) {
-    var box = answerBox(target);
+  // Only an answer to a submitted form moves the focus: a field that asks as one types (the IIN) keeps it.
+  function submitted(detail) {
+    var config = detail && detail.requestConfig;
+    return !!(config && config.elt && config.elt.tagName === "FORM");
+  }
+  function show(detail, panel) {
+    var box = answerBox(detail.target);
     box.replaceChildren(panel);
-    reveal(panel);
+    if (submitted(detail)) { reveal(panel); }
   }
   function panelOf(text) {
     var panel = document.createElement("p");
@@ -199,19 +211,19 @@ window.addEventListener("pageshow", function () {
     var found = doc.querySelector("[data-htmx-error]") || doc.querySelector("main h1");
     var panel = found ? document.importNode(found, true) : panelOf(String(xhr.status));
     if (found && found.tagName === "H1") { panel = panelOf(found.textContent); }
-    show(event.detail.target, panel);
+    show(event.detail, panel);
   });
   document.addEventListener("htmx:sendError", function (event) {
     var meta = document.querySelector('meta[name="htmx-config"]');
-    show(event.detail.target, panelOf((meta && meta.getAttribute("data-offline")) || "!"));
+    show(event.detail, panelOf((meta && meta.getAttribute("data-offline")) || "!"));
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (target && !target.isConnected && target.id) { target = document.getElementById(target.id); }  // outerHTML
     if (!target || !target.querySelector) { return; }
-    // Only a message sent by an answer to a form: a filter change or a page turn leaves the focus alone.
-    var elt = event.detail.requestConfig && event.detail.requestConfig.verb;
-    if (elt && elt !== "post") { return; }
+    // Only a message sent by an answer to a posted form: a filter change or a page turn leaves the focus alone.
+    var config = event.detail.requestConfig;
+    if (!submitted(event.detail) || config.verb !== "post") { return; }
     reveal(target.querySelector('[role="alert"], [role="status"]'));
   });
 })();

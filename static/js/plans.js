@@ -60,6 +60,7 @@
       list.appendChild(item);
     });
     chosenBox.hidden = files.length === 0;
+    document.getElementById("plan-add-more").hidden = !canKeep || !files.every(function (f) { return kindOf(f) === "photo"; });
   }
   function keepInInput() {
     if (!canKeep) { return; }
@@ -80,7 +81,9 @@
     draw();
     show(problem(files));
   });
-  clear.addEventListener("click", function () {
+  // A link, not a button: the form's buttons are its Upload button only (Enter, and the first button, send it).
+  clear.addEventListener("click", function (event) {
+    event.preventDefault();
     files = [];
     input.value = "";
     draw();

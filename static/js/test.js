@@ -40,7 +40,7 @@
     data.append("sitting", form.elements.sitting.value);
     data.append("action", "save");
     data.append(radio.name, radio.value);
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (answer) { failed.hidden = answer.ok; if (!answer.ok) { failed.textContent = failed.getAttribute("data-text"); } })
       .catch(function () { failed.textContent = failed.getAttribute("data-text"); failed.hidden = false; });
