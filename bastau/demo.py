@@ -72,6 +72,16 @@ APPLICANTS = [  # surname, name, patronymic, birth date, sex, status
     ("Оразбаев", "Қайрат", "Нұрланұлы", date(1976, 8, 3), "male", Status.LIST_APPROVED),
     ("Есенова", "Ботагөз", "Маратқызы", date(1994, 3, 30), "female", Status.TEST_PASSED),
     ("Шәріпов", "Нұржан", None, date(1988, 11, 11), "male", Status.TEST_PASSED),
+    # More on list №1, so that the alphabetical order shows: Ә after А (not after Я), І after Ы, …
+    ("Яхияев", "Руслан", None, date(1986, 2, 9), "male", Status.LIST_APPROVED),
+    ("Әлімжанов", "Ерлан", "Сапарұлы", date(1984, 5, 21), "male", Status.LIST_APPROVED),
+    ("Ғабдуллина", "Ләззат", None, date(1992, 7, 14), "female", Status.LIST_APPROVED),
+    ("Құрманов", "Бауыржан", None, date(1989, 1, 25), "male", Status.LIST_APPROVED),
+    ("Өтегенова", "Сәуле", "Нұрланқызы", date(1990, 10, 6), "female", Status.LIST_APPROVED),
+    ("Ұзақбаев", "Тимур", None, date(1995, 4, 18), "male", Status.LIST_APPROVED),
+    ("Үсенова", "Аида", None, date(1997, 8, 29), "female", Status.LIST_APPROVED),
+    ("Һашимова", "Нигора", None, date(1991, 12, 3), "female", Status.LIST_APPROVED),
+    ("Ісмағұлов", "Дамир", "Асқарұлы", date(1982, 6, 16), "male", Status.LIST_APPROVED),
 ]
 # Cohort 1 is in training now: (surname, name, born, sex, unexcused absent days so far)
 TRAINEES = [

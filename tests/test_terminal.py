@@ -135,10 +135,14 @@ def test_a_terminal_clears_a_typed_form_even_before_a_session_holds_anything(cli
     assert 'data-idle-url="/session-ended"' in page_text(page)
 
 
-def test_without_javascript_a_terminal_form_page_ends_itself(client, app):
-    page = as_terminal(client, app).get("/status")
-    assert '<noscript><meta http-equiv="refresh" content="300;url=/session-ended">' in page_text(page)
-    assert not noscript_refresh(app.test_client().get("/status"))  # a personal phone: never
+def test_without_javascript_a_terminal_session_ends_but_a_form_being_typed_is_not_wiped(client, app):
+    assert not noscript_refresh(as_terminal(client, app).get("/apply"))  # it cannot tell typing from idling
+    post_form(client, "/apply", application_data(app))
+    check = client.get("/apply/check")  # now the session holds the person's data: it ends by itself
+    assert '<noscript><meta http-equiv="refresh" content="300;url=/session-ended">' in page_text(check)
+    other = app.test_client()
+    post_form(other, "/apply", application_data(app))
+    assert not noscript_refresh(other.get("/apply/check"))  # a personal phone: never
 
 
 # ---- 3. A new look-up ends the previous person's session ----
