@@ -119,8 +119,8 @@ def as_xlsx(table: Table) -> bytes:
 
 
 def _xlsx_cell(cell, value, decimals: str | None) -> None:
-    if value is None:
-        return
+    if value is None or value == "":
+        return  # an empty cell, not an empty string
     if isinstance(value, Phone):
         parts = _phone_parts(value)
         cell.value = "+7 " + " ".join(parts) if parts else str(value)

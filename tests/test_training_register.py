@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from bastau.clock import today
-from bastau.models import Attendance, AttendanceKey, AuditEntry, Mark, Role, Status, TrainingDay
-from bastau.trainer import services
+from bastau.models import Attendance, AttendanceKey, Mark, Role, Status, TrainingDay
 from tests.conftest import csrf_token, login, page_text, translated, translated_plural
 from tests.test_trainer import absent_on, audit_of, day_of, day_url, group, make_cohort, marks, trainer  # noqa: F401
 
