@@ -1,7 +1,7 @@
 """defence session reopening and revoked certificates
 
 Revision ID: a14d00000001
-Revises: 9a27ab3cc004
+Revises: a14c00000001
 Create Date: 2026-12-01 23:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a14d00000001'
-down_revision = '9a27ab3cc004'
+down_revision = 'a14c00000001'
 branch_labels = None
 depends_on = None
 
