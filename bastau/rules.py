@@ -507,6 +507,9 @@ QUIET_HOURS_END = time(9, 0)
 """...until 09:00: what is queued in the night goes out in the morning. A code the person has just asked for is
 the one exception (they are waiting for it)."""
 SMS_DAILY_CAP = 10
+# A mark saved as it is tapped may be a slip: an absence warning waits this long, and a correction in the
+# meantime withdraws it, so a mis-tap never reaches the person's phone.
+ABSENCE_WARNING_HOLD = timedelta(minutes=15)
 """At most this many SMS a day (Almaty day) to one phone, whatever their kind: a bug or a loop must not flood a
 person's phone. The ones over it are not sent, and staff see why."""
 SMS_MAX_ATTEMPTS = 6

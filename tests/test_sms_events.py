@@ -123,6 +123,39 @@ def test_the_second_and_third_unexcused_day_warn_before_the_rule_bites(app, coho
     assert "2" in warnings[0].text and "3" in warnings[1].text
 
 
+def test_a_mis_tapped_absence_corrected_in_time_never_reaches_the_phone(app, cohort, make_application, store):
+    """Marks are saved as they are tapped: a warning waits ABSENCE_WARNING_HOLD, a correction withdraws it, and a
+    real absence later sends it after all."""
+    from bastau.models import Mark, SmsState
+    from bastau.trainer.services import Choice, save_attendance
+    person = make_application(status=Status.IN_TRAINING, cohort_id=cohort)
+    with app.app_context():
+        trainer = db.session.scalar(sa.select(User).where(User.username == "trainer-sms"))
+        days = db.session.scalars(sa.select(TrainingDay.id).where(TrainingDay.cohort_id == cohort)
+                                  .order_by(TrainingDay.day_number).limit(3)).all()
+    import bastau.trainer.services as trainer_services
+    original = trainer_services.today
+    trainer_services.today = lambda: date(2027, 2, 1)
+
+    def mark(day_id, choice):
+        with app.test_request_context():
+            save_attendance(db.session.get(User, trainer.id), day_id, {person: Choice(choice)}, True)
+    try:
+        mark(days[0], Mark.ABSENT)
+        mark(days[1], Mark.ABSENT)  # the second unexcused day: a warning, held
+        [held] = [m for m in messages(store, person) if m.kind == "absence_warning"]
+        assert held.state == SmsState.QUEUED
+        assert held.not_before >= held.created_at + rules.ABSENCE_WARNING_HOLD
+        mark(days[1], Mark.PRESENT)  # the trainer saw the slip
+        [withdrawn] = [m for m in messages(store, person) if m.kind == "absence_warning"]
+        assert withdrawn.state == SmsState.CANCELLED
+        mark(days[2], Mark.ABSENT)  # now a real second day
+    finally:
+        trainer_services.today = original
+    [again] = [m for m in messages(store, person) if m.kind == "absence_warning"]
+    assert again.state == SmsState.QUEUED and "2" in again.text
+
+
 def test_a_rolled_back_decision_sends_nothing(app, make_application, store):
     application_id = make_application()
     with app.test_request_context():

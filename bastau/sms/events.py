@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
 
+from .. import rules
 from ..extensions import db
 from ..lifecycle import status_changed
 from ..models import Application, Certificate, Cohort, DefenceSession, Status
@@ -36,6 +37,10 @@ ABSENCE_WARNINGS = (2, 3)  # the rule bites after 3: warn at the second and the 
 def _queue(application: Application, kind: str, key: str, **values) -> None:
     from .outbox import queue
     queue(application, kind, key=key, reference=application.reference, **values)
+
+
+def _absence_key(application_id: int, days: int) -> str:
+    return f"absence:{application_id}:{days}"
 
 
 def _day(day: date, language: str) -> str:
@@ -75,11 +80,22 @@ def test_opened(application: Application, sitting_id: int) -> None:
 
 
 def absences_recorded(tallies: dict[int, int]) -> None:
-    """After a day's register is saved: {application id: unexcused days so far}."""
+    """After absences are saved: {application id: unexcused days so far}. The second and third unexcused day get
+    a warning before the rule bites; it waits ABSENCE_WARNING_HOLD, time for the trainer to correct a mis-tap."""
+    from .outbox import queue
     for application_id, days in tallies.items():
         if days in ABSENCE_WARNINGS:
             application = db.session.get(Application, application_id)
-            _queue(application, "absence_warning", f"absence:{application_id}:{days}", days=days)
+            queue(application, "absence_warning", key=_absence_key(application_id, days),
+                  hold=rules.ABSENCE_WARNING_HOLD, reference=application.reference, days=days)
+
+
+def absences_corrected(tallies: dict[int, int]) -> None:
+    """After an absence was changed to another mark: {application id: unexcused days now}. A warning still waiting
+    that counts more days than the person now has is withdrawn unsent."""
+    from .outbox import withdraw
+    withdraw([_absence_key(application_id, warned) for application_id, days in tallies.items()
+              for warned in ABSENCE_WARNINGS if warned > days])
 
 
 def kept(application: Application, review_id: int) -> None:

@@ -47,6 +47,7 @@ SECRET_KINDS = frozenset({"access_code"})  # staff pages show these with the cod
 STALE_ERROR = "unknown: the worker stopped while sending"
 CAP_ERROR = "not sent: the daily limit of SMS to this phone was reached"
 UNDELIVERED_ERROR = "the gateway reported it undelivered"
+WITHDRAWN_ERROR = "not sent: the event it announced was corrected before it went"
 SEND_WINDOW = timedelta(minutes=5)  # one run claims no more after this (the job is locked while it runs)
 POLL_DAYS = 3  # a report that has not come in three days will not come: the message stays "sent"
 POLL_CHUNK = 100  # ids per GetMessageStatus request
@@ -64,16 +65,17 @@ def _now() -> datetime:
 
 # ---- Writing a message ----
 
-def queue(application: Application, kind: str, *, key: str, urgent: bool = False, **values) -> SmsMessage | None:
+def queue(application: Application, kind: str, *, key: str, urgent: bool = False, hold: timedelta | None = None,
+          **values) -> SmsMessage | None:
     """Put the SMS `kind` (bastau/sms/texts.py) to the application's phone in the outbox, in the person's language,
     within the caller's transaction (not committed here: it is sent only if the caller's change is kept).
 
     `key` names the event: a second call with the same key returns the first message and writes nothing. Nothing
     is written for a person who stopped SMS (None), except a code they just asked for. Outside urgent messages,
-    what is written in quiet hours waits until 09:00. Over the phone's daily cap the message is written CANCELLED,
+    what is written in quiet hours waits until 09:00; `hold` delays it further (time to withdraw it). Over the phone's daily cap the message is written CANCELLED,
     with the reason, so that staff see it."""
     existing = _by_key(key)
-    if existing is not None:
+    if existing is not None and existing.last_error != WITHDRAWN_ERROR:
         return existing
     if not application.sms_opt_in and kind not in ALWAYS_SENT:
         return None
@@ -83,9 +85,13 @@ def queue(application: Application, kind: str, *, key: str, urgent: bool = False
         db.session.flush()
     local = clock.now().astimezone(clock.KZ)
     now = _utc(local)
+    not_before = now if urgent else _utc(rules.sms_may_go_at(local + (hold or timedelta())))
+    if existing is not None:  # withdrawn earlier, and the event happened again: the same message goes after all
+        existing.state, existing.last_error, existing.text, existing.not_before = SmsState.QUEUED, None, text, not_before
+        return existing
     message = SmsMessage(key=key, application_id=application.id, phone=application.phone,
                          language=application.language, kind=kind, text=text, state=SmsState.QUEUED, attempts=0,
-                         created_at=now, not_before=now if urgent else _utc(rules.sms_may_go_at(local)))
+                         created_at=now, not_before=not_before)
     cap = current_app.config.get("SMS_DAILY_CAP", rules.SMS_DAILY_CAP)
     if rules.over_daily_cap(_count_today(application.phone, local.date()), cap):
         message.state = SmsState.CANCELLED
@@ -97,6 +103,17 @@ def queue(application: Application, kind: str, *, key: str, urgent: bool = False
     except IntegrityError:  # the same event, written a moment ago by a transaction running alongside (PostgreSQL)
         return _by_key(key)
     return message
+
+
+def withdraw(keys: list[str]) -> int:
+    """Cancel the messages of these events that are still waiting in the outbox (the event was corrected), within
+    the caller's transaction. A message already claimed for sending is past recall and stays."""
+    if not keys:
+        return 0
+    result = db.session.execute(
+        sa.update(SmsMessage).where(SmsMessage.key.in_(keys), SmsMessage.state == SmsState.QUEUED)
+        .values(state=SmsState.CANCELLED, last_error=WITHDRAWN_ERROR))
+    return result.rowcount
 
 
 def _by_key(key: str) -> SmsMessage | None:

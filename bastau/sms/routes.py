@@ -14,7 +14,7 @@ from ..access import in_area
 from ..extensions import db
 from ..models import Application, Role, SmsMessage, SmsState
 from ..web import render_page, role_required
-from .outbox import CAP_ERROR, STALE_ERROR, UNDELIVERED_ERROR, messages_of, shown_text
+from .outbox import CAP_ERROR, STALE_ERROR, UNDELIVERED_ERROR, WITHDRAWN_ERROR, messages_of, shown_text
 
 bp = Blueprint("sms", __name__, url_prefix="/staff/sms")
 PER_PAGE = 50
@@ -34,6 +34,7 @@ ERROR_LABELS = {
     STALE_ERROR: _l("Unknown whether it was sent: the worker stopped while sending. It is not sent again."),
     CAP_ERROR: _l("Not sent: the day's limit of SMS to this phone was reached."),
     UNDELIVERED_ERROR: _l("The gateway reported that it did not reach the phone."),
+    WITHDRAWN_ERROR: _l("Not sent: the mark it warned about was corrected before it went."),
 }
 
 KIND_LABELS = {

@@ -10,7 +10,7 @@ changes nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -114,19 +114,26 @@ def save_attendance(trainer: User, day_id: int, choices: dict[int, Choice], deli
             raise Refused(FUTURE_DAY)
         saved = marks_of(day)
         outcome = Saved(0, 0)
-        newly_absent: list[int] = []
+        absences = AbsenceChanges()
         for application in register_of(day):
             choice = choices.get(application.id)
             if choice is None:  # not on the form the trainer saw (enrolled since): leave them alone
                 continue
-            _write_mark(trainer, day, application, choice, saved, outcome, newly_absent)
+            _write_mark(trainer, day, application, choice, saved, outcome, absences)
         _write_delivered(trainer, day, delivered)
-        _warn_by_sms(newly_absent)
+        _warn_by_sms(absences)
     return outcome
 
 
+@dataclass
+class AbsenceChanges:
+    """Who became absent in one save, and whose absence was changed to another mark: SMS warnings follow both."""
+    new: list[int] = field(default_factory=list)
+    undone: list[int] = field(default_factory=list)
+
+
 def _write_mark(trainer: User, day: TrainingDay, application: Application, choice: Choice,
-                saved: dict[int, Attendance], outcome: Saved, newly_absent: list[int]) -> None:
+                saved: dict[int, Attendance], outcome: Saved, absences: AbsenceChanges) -> None:
     """One participant's mark for the day: added, changed in place, or left alone when it is the same."""
     reason = choice.reason if choice.mark == Mark.EXCUSED else None
     note = ((choice.note or "").strip()[:200] or None) if choice.mark == Mark.EXCUSED else None
@@ -138,12 +145,14 @@ def _write_mark(trainer: User, day: TrainingDay, application: Application, choic
         worth_auditing = choice.mark != Mark.PRESENT
     elif (row.mark, row.reason, row.note) != (choice.mark, reason, note):
         worth_auditing = (row.mark, row.reason) != (choice.mark, reason)
+        if row.mark == Mark.ABSENT and choice.mark != Mark.ABSENT:
+            absences.undone.append(application.id)
         row.mark, row.reason, row.note, row.recorded_by_id = choice.mark, reason, note, trainer.id
     else:
         return
     outcome.changed += 1
     if choice.mark == Mark.ABSENT:
-        newly_absent.append(application.id)
+        absences.new.append(application.id)
     if worth_auditing:
         audit.record(MARKED, trainer, application, reason=reason, note=f"{day.date.isoformat()}: {choice.mark.value}")
         outcome.audited += 1
@@ -156,10 +165,13 @@ def _write_delivered(trainer: User, day: TrainingDay, delivered: bool) -> None:
         day.delivered_at = day.delivered_by_id = None
 
 
-def _warn_by_sms(newly_absent: list[int]) -> None:
-    if newly_absent:  # the second and third unexcused day: a warning before the rule bites
+def _warn_by_sms(absences: AbsenceChanges) -> None:
+    if absences.new or absences.undone:
         db.session.flush()
-        sms.absences_recorded({i: t.unexcused for i, t in tallies(newly_absent).items()})
+    if absences.undone:
+        sms.absences_corrected({i: t.unexcused for i, t in tallies(absences.undone).items()})
+    if absences.new:  # the second and third unexcused day: a warning before the rule bites
+        sms.absences_recorded({i: t.unexcused for i, t in tallies(absences.new).items()})
 
 
 # ---- Writing: marks sent one by one by the register's script ----
@@ -196,7 +208,7 @@ def save_sent_marks(trainer: User, day_id: int, sent: list[Sent]) -> dict[str, s
             AttendanceKey.key.in_([item.key for item in sent] or [""]))))
         on_register = {a.id: a for a in register_of(day)}
         saved = marks_of(day)
-        outcome, newly_absent = Saved(0, 0), []
+        outcome, absences = Saved(0, 0), AbsenceChanges()
         for item in sent:
             if item.key in seen:
                 answers[item.key] = None
@@ -211,10 +223,10 @@ def save_sent_marks(trainer: User, day_id: int, sent: list[Sent]) -> dict[str, s
                 if item.choice.mark == Mark.EXCUSED and item.choice.reason not in ABSENCE_REASONS:
                     answers[item.key] = str(CHOOSE_REASON)
                     continue
-                _write_mark(trainer, day, application, item.choice, saved, outcome, newly_absent)
+                _write_mark(trainer, day, application, item.choice, saved, outcome, absences)
             seen.add(item.key)
             db.session.add(AttendanceKey(key=item.key, training_day_id=day.id, application_id=item.application_id,
                                          recorded_by_id=trainer.id))
             answers[item.key] = None
-        _warn_by_sms(newly_absent)
+        _warn_by_sms(absences)
     return answers
