@@ -17,6 +17,7 @@ from bastau.extensions import db
 from bastau.models import Application, BusinessPlan, Certificate, Cohort, Role, RubricCriterion, Status, TrainingDay
 from tests.conftest import district, login, post_form, translated
 from tests.journey import apply, receipt_details
+from tests.test_defence import confirm_close
 from tests.test_browser import SHOTS, VIEWPORTS
 
 pytestmark = pytest.mark.browser
@@ -84,7 +85,7 @@ def test_from_plan_upload_to_certificate_download(live_server, browser, app, mak
         scorer = app.test_client()
         login(scorer, member)
         post_form(scorer, f"/defence/{session_id}/score/{application_id}", {f"c{c}": "9" for c in criteria})
-    closed = post_form(chamber, f"/defence/{session_id}/close", {}, page=f"/defence/{session_id}")
+    closed = confirm_close(chamber, session_id, absent=[])
     assert closed.status_code == 302
     with app.app_context():
         certificate = db.session.scalar(sa.select(Certificate).where(Certificate.application_id == application_id))
