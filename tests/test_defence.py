@@ -144,7 +144,8 @@ def test_member_scores_idempotently_and_a_non_member_is_refused(app, client, sta
     assert store.count(DefenceScore) == 5
 
 
-def _close_with_scores(app, client, staff, members, people, cohort_id):
+def scored_session(app, client, staff, members, people, cohort_id) -> int:
+    """Two members score: good passes, weak falls short, veto gets a zero from one member, absent did not come."""
     session_id = _set_up(app, client, staff, cohort_id, [members[0].id, members[1].id])
     a, b = members[0], members[1]
     _score(app, a, session_id, people["good"], [8, 7, 7, 6, 7])
@@ -154,6 +155,11 @@ def _close_with_scores(app, client, staff, members, people, cohort_id):
     _score(app, a, session_id, people["veto"], [10, 10, 10, 10, 10])
     _score(app, b, session_id, people["veto"], [0, 0, 0, 0, 0])
     _score(app, a, session_id, people["absent"], [9, 9, 9, 9, 9])
+    return session_id
+
+
+def _close_with_scores(app, client, staff, members, people, cohort_id):
+    session_id = scored_session(app, client, staff, members, people, cohort_id)
     response = confirm_close(client, session_id, [people["absent"]])
     assert response.status_code == 302, page_text(response)[:2000]
     return session_id

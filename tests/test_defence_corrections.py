@@ -38,30 +38,18 @@ from tests.test_defence import (  # noqa: F401  (fixtures)
     criteria,
     members,
     people,
+    scored_session,
     staff,
 )
 
 REASON = "Мүшенің баллы басқа қатысушыға қате енгізілген"
 
 
-def _scored_session(app, client, staff, members, people, cohort_id) -> int:
-    session_id = _set_up(app, client, staff, cohort_id, [members[0].id, members[1].id])
-    a, b = members[0], members[1]
-    _score(app, a, session_id, people["good"], [8, 7, 7, 6, 7])
-    _score(app, b, session_id, people["good"], [6, 6, 6, 6, 6])
-    _score(app, a, session_id, people["weak"], [5, 5, 5, 5, 5])
-    _score(app, b, session_id, people["weak"], [6, 6, 6, 6, 6])
-    _score(app, a, session_id, people["veto"], [10, 10, 10, 10, 10])
-    _score(app, b, session_id, people["veto"], [0, 0, 0, 0, 0])
-    _score(app, a, session_id, people["absent"], [9, 9, 9, 9, 9])
-    return session_id
-
-
 # ---- 1. Closing: a confirmation page first ----
 
 def test_close_shows_by_name_who_will_be_absent_and_the_certificates_and_writes_nothing(
         app, client, staff, members, people, cohort_id, store):
-    session_id = _scored_session(app, client, staff, members, people, cohort_id)
+    session_id = scored_session(app, client, staff, members, people, cohort_id)
     page = client.get(f"/defence/{session_id}")
     assert f'action="/defence/{session_id}/close"' in page_text(page) and 'method="get"' in page_text(page)
     confirm = client.get(f"/defence/{session_id}/close?absent={people['absent']}")
@@ -78,7 +66,7 @@ def test_close_shows_by_name_who_will_be_absent_and_the_certificates_and_writes_
 
 
 def test_a_post_without_the_confirmation_closes_nothing(app, client, staff, members, people, cohort_id, store):
-    session_id = _scored_session(app, client, staff, members, people, cohort_id)
+    session_id = scored_session(app, client, staff, members, people, cohort_id)
     response = post_form(client, f"/defence/{session_id}/close", {"absent": [str(people["absent"])]},
                          page=f"/defence/{session_id}")
     assert response.status_code == 409 and 'name="confirm"' in page_text(response)
@@ -87,7 +75,7 @@ def test_a_post_without_the_confirmation_closes_nothing(app, client, staff, memb
 
 def test_a_change_after_the_confirmation_was_shown_asks_again(app, client, staff, members, people, cohort_id,
                                                               store):
-    session_id = _scored_session(app, client, staff, members, people, cohort_id)
+    session_id = scored_session(app, client, staff, members, people, cohort_id)
     page = client.get(f"/defence/{session_id}/close")
     token = re.search(r'name="confirm" value="([0-9a-f]+)"', page_text(page)).group(1)
     _score(app, members[1], session_id, people["unscored"], [9, 9, 9, 9, 9])  # a member saves late
@@ -103,7 +91,7 @@ def test_a_change_after_the_confirmation_was_shown_asks_again(app, client, staff
 
 @pytest.fixture
 def closed(app, client, staff, members, people, cohort_id):
-    session_id = _scored_session(app, client, staff, members, people, cohort_id)
+    session_id = scored_session(app, client, staff, members, people, cohort_id)
     assert confirm_close(client, session_id, [people["absent"]]).status_code == 302
     return session_id
 

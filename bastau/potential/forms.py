@@ -96,9 +96,8 @@ class PassMarkForm(FlaskForm):
             raise ValidationError(_l("The pass mark must be from 0 to %(max)s.", max=self.maximum))
 
 
-class PaperScoreForm(FlaskForm):
-    score = WholeNumberField(_l("Score of the paper test"), validators=[InputRequired(message=FILL_IN)],
-                             render_kw={**NUMERIC, "maxlength": 4})
+class _ScoreOutOf(FlaskForm):
+    """A paper test score, from 0 to the questionnaire's maximum (passed as `maximum`)."""
 
     def __init__(self, *args, maximum: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,6 +107,11 @@ class PaperScoreForm(FlaskForm):
     def validate_score(self, field):
         if field.data is not None and not 0 <= field.data <= self.maximum:
             raise ValidationError(_l("The score must be a whole number from 0 to %(max)s.", max=self.maximum))
+
+
+class PaperScoreForm(_ScoreOutOf):
+    score = WholeNumberField(_l("Score of the paper test"), validators=[InputRequired(message=FILL_IN)],
+                             render_kw={**NUMERIC, "maxlength": 4})
 
 
 class CodeForm(FlaskForm):
@@ -120,7 +124,7 @@ class CodeForm(FlaskForm):
                       render_kw={**NUMERIC, "maxlength": 15})
 
 
-class ScoreCorrectionForm(FlaskForm):
+class ScoreCorrectionForm(_ScoreOutOf):
     """Chamber staff correct a mistyped paper score: the right score and why."""
     score = WholeNumberField(_l("Correct score"), validators=[InputRequired(message=FILL_IN)],
                              render_kw={**NUMERIC, "maxlength": 4})
@@ -132,10 +136,4 @@ class ScoreCorrectionForm(FlaskForm):
     def __init__(self, *args, maximum: int, **kwargs):
         kwargs.setdefault("prefix", "correction")  # beside the paper score form on the same page
         kwargs.setdefault("meta", {"csrf": False})  # CSRFProtect checks the page's token (a prefix would rename it)
-        super().__init__(*args, **kwargs)
-        self.maximum = maximum
-        self.score.description = _l("Points from 0 to %(max)s.", max=maximum)
-
-    def validate_score(self, field):
-        if field.data is not None and not 0 <= field.data <= self.maximum:
-            raise ValidationError(_l("The score must be a whole number from 0 to %(max)s.", max=self.maximum))
+        super().__init__(*args, maximum=maximum, **kwargs)
