@@ -137,7 +137,7 @@ def load() -> str:
     _demo_plans(year, users[Role.NATIONAL_ADMIN])
     count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + len(ENDED_YESTERDAY) + len(STARTS_TOMORROW) + len(STARTS_TODAY) + 1
     count += len(DEFENDED_RECENTLY)
-    return (f"Demo data: {len(USERS)} staff accounts, {count} applications, a cohort in training and a defended "
+    return (f"Demo data: {len(USERS) + 1} staff accounts, {count} applications, a cohort in training and a defended "
             f"one in {district.name_kk}.")
 
 
@@ -353,6 +353,7 @@ def logins_text() -> str:
         Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
     lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD}), staff sign-in at /staff/login:"]
     lines += [f"  {username:<11} {role.value}" for username, role, _name, _office in USERS]
+    lines.append(f"  {SECOND_MEMBER[0]:<11} {Role.COMMISSION.value} (a second commission member)")
     if applications:
         lines.append(f"Demo status check at /status (access code {DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}):")
         lines += [f"  {a.reference}  IIN {a.iin}  ({a.full_name})" for a in applications]
