@@ -186,6 +186,19 @@ def test_decide_from_the_application_page(client, officer, make_application, sto
     assert 'id="history"' in history and officer.full_name in history
 
 
+def test_a_refused_rejection_on_the_application_page_keeps_the_comment(client, officer, make_application, store):
+    application_id = make_application()
+    page = f"/staff/applications/{application_id}"
+    response = post_form(client, "/centre/decide", {"application": str(application_id), "action": "reject",
+                                                    "reason": "", "note": "Жұмыс орны бар, анықтама әкелді",
+                                                    "next": page}, page=page)
+    assert response.location == page
+    again = client.get(page)
+    assert shows(again, translated("Choose the reason for the rejection.", "kk"))
+    assert "Жұмыс орны бар, анықтама әкелді" in page_text(again)
+    assert store.scalar(sa.select(Application.status).where(Application.id == application_id)) == Status.SUBMITTED
+
+
 def test_staff_desk_counts_what_waits(client, officer, make_application):
     make_application()
     make_application()

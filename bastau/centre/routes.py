@@ -16,6 +16,7 @@ from ..forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
 from ..clock import kz_midnight_utc
 from ..database import alphabetically
 from ..extensions import db, htmx
+from ..i18n import keep_draft
 from ..labels import (
     DECISION_LABELS,
     LIST_STATE_LABELS,
@@ -126,6 +127,8 @@ def _after_decision(message, status: int = 200):
     back = urlencode(parse_qsl(request.form.get("back", "")[:1000], keep_blank_values=True))
     target = safe_next(request.form.get("next"), "")
     if target:  # decided from the application's own page: go back there
+        if status != 200:  # refused: the reason and the comment come back on that page (the language switch's draft)
+            keep_draft(target)
         flash(str(message))
         return redirect(target)
     if htmx or status != 200:
