@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import exports
 from ..collation import sorted_by_name
-from ..exports import defused  # noqa: F401  (kept for the modules that import it from here)
 from ..forms import EDUCATION_LABELS, SOCIAL_STATUS_LABELS
 from ..i18n import short_date
 from ..labels import DECISION_LABELS, RETURN_REASON_LABELS
