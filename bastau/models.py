@@ -299,13 +299,13 @@ class AuditEntry(db.Model):
 
     @property
     def shown_note(self) -> str:
-        """The note in the page's language (bastau.audit.shown_note); the stored note is never changed."""
-        from .audit import shown_note
+        """The note in the page's language (bastau.audit_notes.shown_note); the stored note is never changed."""
+        from .audit_notes import shown_note
         return shown_note(self)
 
     @property
     def shown_reason(self) -> str:
-        from .audit import shown_reason
+        from .audit_notes import shown_reason
         return shown_reason(self)
 
 

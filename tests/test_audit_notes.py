@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bastau import audit
+from bastau import audit, audit_notes
 from bastau.extensions import db
 from bastau.models import Application, AuditEntry, Role, Status
 from tests.conftest import login, page_text
@@ -13,7 +13,7 @@ from tests.conftest import login, page_text
 def shown(app, locale: str, action: str, note: str | None, reason: str | None = None, to_status=None) -> tuple:
     entry = AuditEntry(action=action, note=note, reason=reason, to_status=to_status)
     with app.test_request_context(headers={"Cookie": f"lang={locale}"}):
-        return audit.shown_note(entry), audit.shown_reason(entry)
+        return audit_notes.shown_note(entry), audit_notes.shown_reason(entry)
 
 
 @pytest.mark.parametrize("locale, words", [("kk", "Келмеді"), ("ru", "Пропуск")])
