@@ -29,13 +29,19 @@ run: compile-translations
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --silent || echo "!! npm ci failed: the accessibility tests will be skipped"
 
-## make test: the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set
+## make test: the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+# The two runs go side by side, one core each: each is a single process, so together they take the time of the
+# longer one. The PostgreSQL run's output is kept in a file and printed after the SQLite run's.
 test: compile-translations node_modules/.package-lock.json
-	$(BIN)/python -m pytest -q
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL: $$TEST_DATABASE_URL"; \
-	  BASTAU_TEST_DB=postgresql $(BIN)/python -m pytest -q -m "not browser"; \
-	fi
+	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/python -m pytest -q; fi; \
+	  echo "== on SQLite, and beside it on PostgreSQL: $$TEST_DATABASE_URL (output after SQLite's)"; \
+	  BASTAU_TEST_DB=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" \
+	    > .pytest-postgresql.log 2>&1 & postgres=$$!; \
+	  $(BIN)/python -m pytest -q; sqlite_status=$$?; \
+	  wait $$postgres; postgres_status=$$?; \
+	  echo "== on PostgreSQL: $$TEST_DATABASE_URL"; cat .pytest-postgresql.log; \
+	  echo "== SQLite: exit $$sqlite_status, PostgreSQL: exit $$postgres_status"; \
+	  [ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
 
 ## make translations: extract messages, update the catalogues, compile them
 translations: $(BIN)/activate

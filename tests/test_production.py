@@ -33,7 +33,8 @@ from tests.journey import apply, look_up, receipt_details
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECRET = "s" * 64
-REDIS_URL = "redis://127.0.0.1:6379/12"
+# Its own Redis database per suite: `make test` runs the SQLite and PostgreSQL suites side by side.
+REDIS_URL = f"redis://127.0.0.1:6379/{13 if os.environ.get('BASTAU_TEST_DB') == 'postgresql' else 12}"
 REQUEST_LINE_KEYS = {"time", "request_id", "method", "rule", "endpoint", "status", "duration_ms", "bytes", "pid",
                      "role"}
 
