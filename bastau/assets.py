@@ -59,7 +59,7 @@ def serve(filename: str):
     if asset is None:
         abort(404)
     coding = next((c for c in ("br", "gzip") if c in asset.bodies and c in request.accept_encodings), "identity")
-    response = Response(asset.bodies[coding], mimetype=asset.mimetype)
+    response = Response(asset.bodies[coding], content_type=asset.mimetype)  # as is: a mimetype gets a 2nd charset
     if coding != "identity":
         response.headers["Content-Encoding"] = coding
     response.vary.add("Accept-Encoding")

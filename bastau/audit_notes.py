@@ -20,6 +20,8 @@ ACTION_REASONS = {
     ("defence_result", "did_not_come"): _l("Did not come to the defence"),
     ("certificate_issued", "completion"): _l("Certificate of completion"),
     ("certificate_issued", "participation"): _l("Certificate of participation"),
+    ("consent_given", "paper"): _l("Signed on paper by the citizen"),
+    ("consent_given", "sms"): _l("Confirmed by the citizen with a code sent to their phone"),
 }
 
 
@@ -40,8 +42,16 @@ def shown_reason(entry: AuditEntry) -> str:
 
 
 def shown_note(entry: AuditEntry) -> str:
-    """The entry's note in the page's language: codes as words, booleans as yes/no, dates and sums as people
-    read them. A note someone typed, or one of a shape this code does not know, is shown as it was stored."""
+    """The entry's note in the page's language, then the words someone typed with it (kept apart from the entry:
+    AuditTypedNote; empty once the person's data are erased)."""
+    shown = _shown_code_note(entry)
+    typed = entry.typed.text if entry.typed is not None else ""
+    return f"{shown}: {typed}" if shown and typed else shown or typed
+
+
+def _shown_code_note(entry: AuditEntry) -> str:
+    """The note the code wrote: codes as words, booleans as yes/no, dates and sums as people read them. One of
+    a shape this code does not know is shown as it was stored."""
     note = entry.note
     if not note:
         return ""

@@ -5,6 +5,13 @@ A backup is two files: PATH (the database: an SQLite file, or a pg_dump custom-f
 PATH.plans.tar (the PLAN_STORAGE folder). The database is copied first and the folder second: plan files
 are written before their row is committed and never changed afterwards, so every plan the copied database
 names is in the tar.
+
+Both files hold personal data: they are created 0600 (their folder 0700 when the backup makes it), whatever the
+umask, and never exist under wider permissions, not even while being written (each is filled under a temporary
+name made by mkstemp, which creates it 0600, and renamed into place).
+
+A PostgreSQL restore is refused while other sessions are connected to the database (an app server would go on
+reading and writing while the tables are replaced), unless told to end them (`--end-sessions`).
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +35,11 @@ from .plans.storage import STORED_NAME
 # Tables every Bastau database has; a file without them is someone else's database.
 BASTAU_TABLES = ("alembic_version", "application", "audit_entry", "district")
 STOP_FIRST = "Stop every app server (gunicorn) and cron job that uses this database before restoring."
+PRIVATE_FOLDER = 0o700
+# Sessions on our database other than this one: app servers, workers, cron jobs, someone's psql.
+OTHER_SESSIONS = """SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+                    AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid"""
+SESSIONS_END_WITHIN = 10  # seconds: pg_terminate_backend asks; a session may take a moment to go
 
 
 class BackupError(Exception):
@@ -40,7 +53,7 @@ def plans_archive(path: Path) -> Path:
 def backup(app: Flask, target: Path) -> list[str]:
     """Copy the database to `target` and the plans folder next to it; return what was written."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    warning = _private_folder(target.parent)
     url = _url(app)
     if url.get_backend_name() == "sqlite":
         _backup_sqlite(Path(url.database), target)
@@ -50,13 +63,35 @@ def backup(app: Flask, target: Path) -> list[str]:
     folder = Path(app.config["PLAN_STORAGE"])
     count = _tar_plans(folder, plans_archive(target))
     written.append(f"Business plans: {plans_archive(target)} ({count} files from {folder})")
-    return written
+    return written + ([warning] if warning else [])
 
 
-def restore(app: Flask, source: Path) -> list[str]:
+def _private_folder(folder: Path) -> str | None:
+    """Make the backup folder 0700 if it is new. An existing folder is left as it is (it may be a shared
+    /var/backups): the files in it are 0600 all the same, but the operator is told that others can list it."""
+    if not folder.exists():
+        folder.mkdir(mode=PRIVATE_FOLDER, parents=True)
+        os.chmod(folder, PRIVATE_FOLDER)  # exactly 0700: mkdir's mode is narrowed by the umask
+        return None
+    mode = folder.stat().st_mode & 0o777
+    if mode & 0o077:
+        return (f"Note: {folder} can be listed by other users (mode {mode:04o}); the backup files themselves are "
+                f"readable only by their owner (0600). chmod 700 {folder} to hide their names too.")
+    return None
+
+
+def _private_temporary(folder: Path, name: str) -> Path:
+    """An empty file beside the target, created 0600 (mkstemp's mode, whatever the umask), to be filled and renamed."""
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    os.close(handle)
+    return Path(temporary)
+
+
+def restore(app: Flask, source: Path, end_sessions: bool = False) -> list[str]:
     """Replace the database (and the plan files, if PATH.plans.tar is there) with the backup at `source`.
 
-    Everything is checked before anything is changed."""
+    Everything is checked before anything is changed. On PostgreSQL, other sessions connected to the database
+    refuse the restore, unless `end_sessions` (then they are ended first)."""
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"{source}: no such file.")
@@ -70,13 +105,17 @@ def restore(app: Flask, source: Path) -> list[str]:
     url = _url(app)
     with app.app_context():
         db.engine.dispose()  # our own pooled connections must not keep the old database open
+    ended = 0
     if url.get_backend_name() == "sqlite":
         _restore_sqlite(source, Path(url.database))
     else:
         _check_pg_archive(source)
+        ended = _no_other_sessions(url, end_sessions)
         _run(_pg_restore_command(url, source), _pg_env(url),
              "pg_restore failed (it ran in one transaction, so the database is as it was)")
     done = [f"Database restored from {source}."]
+    if ended:
+        done.insert(0, f"Ended {_sessions(ended)} connected to the database.")
     if archive.is_file():
         kept = _restore_plans(archive, folder)
         done.append(f"Business plans restored from {archive}" + (f"; files uploaded since the backup were moved "
@@ -98,7 +137,7 @@ def _backup_sqlite(database: Path, target: Path) -> None:
         raise BackupError(f"{database}: no such database file.")
     source = sqlite3.connect(database, timeout=10)
     try:
-        _write_atomically(target, lambda copy: source.backup(copy))
+        _write_atomically(target, lambda copy: source.backup(copy), keep_mode=False)
     finally:
         source.close()
 
@@ -108,16 +147,16 @@ def _restore_sqlite(source: Path, database: Path) -> None:
     backup_copy = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         # The copy is built and checked beside the live file, then renamed over it in one step.
-        _write_atomically(database, lambda copy: backup_copy.backup(copy), before_rename=_close_live_database)
+        _write_atomically(database, lambda copy: backup_copy.backup(copy), before_rename=_close_live_database,
+                          keep_mode=True)
     finally:
         backup_copy.close()
 
 
-def _write_atomically(target: Path, fill, before_rename=None) -> None:
-    """Fill a new SQLite file beside `target`, check it, fsync it and rename it into place."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    temporary = Path(name)
+def _write_atomically(target: Path, fill, before_rename=None, keep_mode: bool = False) -> None:
+    """Fill a new SQLite file beside `target` (0600 from the start), check it, fsync it and rename it into place.
+    `keep_mode`: a restored live database keeps the live file's permissions; a backup always stays 0600."""
+    temporary = _private_temporary(target.parent, target.name)
     try:
         copy = sqlite3.connect(temporary)
         try:
@@ -129,7 +168,7 @@ def _write_atomically(target: Path, fill, before_rename=None) -> None:
         _fsync(temporary)
         if before_rename:
             before_rename(target)
-        if target.exists():  # a restored database keeps the live file's permissions; a new backup stays 0600
+        if keep_mode and target.exists():
             shutil.copymode(target, temporary)
         os.replace(temporary, target)
         _fsync(target.parent)
@@ -215,10 +254,13 @@ def _pg_restore_command(url: sa.URL, source: Path) -> list[str]:
 
 
 def _pg_dump(url: sa.URL, target: Path) -> None:
-    """Dump beside the target, check the archive reads back, then rename it into place."""
-    temporary = target.with_name(f".{target.name}.tmp")
+    """Dump beside the target, check the archive reads back, then rename it into place.
+
+    pg_dump writes into a file made 0600 beforehand (it truncates an existing file, keeping its mode), and runs
+    under umask 077 besides."""
+    temporary = _private_temporary(target.parent, target.name)
     try:
-        _run(_pg_dump_command(url, temporary), _pg_env(url), "pg_dump failed")
+        _run(_pg_dump_command(url, temporary), _pg_env(url), "pg_dump failed", umask=0o077)
         _check_pg_archive(temporary)
         _fsync(temporary)
         os.replace(temporary, target)
@@ -236,14 +278,53 @@ def _check_pg_archive(path: Path) -> None:
                           "table). Nothing was restored.")
 
 
-def _run(command: list[str], env: dict, failure: str) -> str:
+def _run(command: list[str], env: dict, failure: str, umask: int = -1) -> str:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed (apt-get install postgresql-client). "
                           f"The command to run: {' '.join(command)}")
-    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, umask=umask)
     if result.returncode != 0:
         raise BackupError(f"{failure}: {result.stderr.strip()[:1000]}")
     return result.stdout
+
+
+def _sessions(count: int) -> str:
+    return f"{count} other session" + ("" if count == 1 else "s")
+
+
+def _no_other_sessions(url: sa.URL, end_them: bool) -> int:
+    """Refuse while other sessions are connected to the database, or end them (pg_terminate_backend) when told
+    to; return how many were ended. Our own pooled connections were closed before (restore disposes the engine)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            pids = connection.exec_driver_sql(OTHER_SESSIONS).scalars().all()
+            if pids and not end_them:
+                raise BackupError(
+                    f"{_sessions(len(pids))} {'is' if len(pids) == 1 else 'are'} connected to the database "
+                    f"{url.database} (app servers, workers, cron jobs or psql; pid {', '.join(map(str, pids))}). "
+                    f"{STOP_FIRST} Or run the restore again with --end-sessions to end them. Nothing was restored.")
+            if pids:
+                _end_sessions(connection, pids)
+    except sa.exc.DBAPIError as error:
+        raise BackupError(f"Could not check or end the other sessions on the database ({error.orig}). "
+                          "Nothing was restored.") from None
+    finally:
+        engine.dispose()
+    return len(pids)
+
+
+def _end_sessions(connection, pids: list[int]) -> None:
+    connection.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                       {"pids": pids})
+    for _ in range(SESSIONS_END_WITHIN * 10):
+        connection.commit()  # pg_stat_activity is read once per transaction: a new one sees who is still there
+        left = connection.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                                  {"pids": pids}).scalar()
+        if not left:
+            return
+        time.sleep(0.1)
+    raise BackupError(f"{_sessions(left)} did not end within {SESSIONS_END_WITHIN} s. Nothing was restored.")
 
 
 # ---- The uploaded business plans ----
@@ -251,9 +332,9 @@ def _run(command: list[str], env: dict, failure: str) -> str:
 def _tar_plans(folder: Path, archive: Path) -> int:
     """The stored plan files (not half-written uploads) into a tar, written beside and renamed into place."""
     names = sorted(p.name for p in folder.iterdir() if STORED_NAME.match(p.name)) if folder.is_dir() else []
-    temporary = archive.with_name(f".{archive.name}.tmp")
+    temporary = _private_temporary(archive.parent, archive.name)
     try:
-        with tarfile.open(temporary, "w") as tar:
+        with open(temporary, "wb") as file, tarfile.open(fileobj=file, mode="w") as tar:
             for name in names:
                 tar.add(folder / name, arcname=name)
         _fsync(temporary)

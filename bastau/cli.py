@@ -139,14 +139,17 @@ def backup_command(path):
 
 @click.command("restore")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--end-sessions", is_flag=True,
+              help="PostgreSQL: end the other sessions connected to the database (pg_terminate_backend) instead of "
+                   "refusing while there are any.")
 @with_appcontext
-def restore_command(path):
+def restore_command(path, end_sessions):
     """Replace the database (and the business plans, if PATH.plans.tar is there) with the backup at PATH.
-    Stop every app server first."""
+    Stop every app server first: on PostgreSQL the restore is refused while other sessions are connected."""
     from .backup import STOP_FIRST, BackupError, restore
     click.echo(STOP_FIRST)
     try:
-        click.echo("\n".join(restore(current_app, path)))
+        click.echo("\n".join(restore(current_app, path, end_sessions=end_sessions)))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
 

@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Without these, production would quietly keep state of its own in instance/ (a per-server secret, a per-server
 # SQLite file, per-server uploads), and a second server behind the balancer would not see the first one's.
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE")
+# The operator of the personal data, as the consent text names it (bastau/consent.py, law 94-V art. 1 and 7): the
+# development defaults below are not a legal entity's real details, so production must say whom the people consent to.
+OPERATOR_REQUIRED_IN_PRODUCTION = ("DATA_OPERATOR_NAME_KK", "DATA_OPERATOR_NAME_RU", "DATA_OPERATOR_BIN",
+                                   "DATA_OPERATOR_ADDRESS_KK", "DATA_OPERATOR_ADDRESS_RU")
 SHORTEST_SECRET_KEY = 32
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
@@ -25,9 +29,11 @@ def is_production() -> bool:
 
 
 def _check_production_environment() -> None:
-    missing = [name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name)]
+    missing = [name for name in REQUIRED_IN_PRODUCTION + OPERATOR_REQUIRED_IN_PRODUCTION if not os.environ.get(name)]
     if missing:
         raise ConfigurationError(f"BASTAU_ENV=production needs {', '.join(missing)} in the environment")
+    if not _is_bin(os.environ["DATA_OPERATOR_BIN"]):
+        raise ConfigurationError("DATA_OPERATOR_BIN must be the operator's 12-digit BIN")
     if len(os.environ["SECRET_KEY"]) < SHORTEST_SECRET_KEY:
         raise ConfigurationError(f"SECRET_KEY must be at least {SHORTEST_SECRET_KEY} characters "
                                  "(python -c 'import secrets; print(secrets.token_hex(32))')")
@@ -43,6 +49,23 @@ def _check_production_environment() -> None:
     if not os.environ.get("PUBLIC_URL"):
         logging.getLogger("bastau").warning(
             "BASTAU_ENV=production without PUBLIC_URL: receipts, SMS and certificates name %s", DEFAULT_PUBLIC_URL)
+
+
+def _is_bin(value: str) -> bool:
+    return len(value.strip()) == 12 and value.strip().isdigit()
+
+
+def _data_operator_settings() -> dict:
+    """Who processes the applicants' personal data, for the consent text. Development defaults: the chamber's
+    name as the programme's operator, and a BIN of zeros and a plain address that say they are not real."""
+    defaults = {
+        "DATA_OPERATOR_NAME_KK": "«Атамекен» Қазақстан Республикасының Ұлттық кәсіпкерлер палатасы",
+        "DATA_OPERATOR_NAME_RU": "Национальная палата предпринимателей Республики Казахстан «Атамекен»",
+        "DATA_OPERATOR_BIN": "000000000000",
+        "DATA_OPERATOR_ADDRESS_KK": "Астана қаласы (әзірлеуге арналған мекенжай)",
+        "DATA_OPERATOR_ADDRESS_RU": "город Астана (адрес для разработки)",
+    }
+    return {name: os.environ.get(name, "").strip() or default for name, default in defaults.items()}
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -110,7 +133,10 @@ def from_environment(instance_path: Path) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_STORAGE_OPTIONS": _redis_options(redis_url),
-        # Proxies in front of the app (nginx: 1; a load balancer and nginx: 2): see create_app's trust_proxies.
+        # The proxies in front of the app, by address or network (`127.0.0.1, 10.0.0.0/24`, `unix` for gunicorn's
+        # unix socket): X-Forwarded-For is believed only on their connections (bastau/proxies.py).
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
+        # Older: a number of proxies, now believed only on connections from loopback (deprecated, a warning).
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         **_session_cookie(production),
@@ -140,8 +166,17 @@ def from_environment(instance_path: Path) -> dict:
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIN_SIZE": 300,
         "STATUS_LOOKUP_LIMIT": os.environ.get("STATUS_LOOKUP_LIMIT", "30 per minute;300 per hour"),
+        # Failed sign-ins only, so an office behind one address is never paused by people signing in right.
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour"),
+        # Failed sign-ins per username, from anywhere: short, so nobody can keep a colleague out for long.
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "5 per 10 minutes"),
         "SUBMIT_LIMIT": os.environ.get("SUBMIT_LIMIT", "30 per minute"),
+        # "Has this IIN applied?" is answered only when an application is sent (bastau/apply/duplicates.py), and
+        # only so often. A person at a terminal needs 5 minutes or more for the form, so one terminal sends at most
+        # ~12 an hour; 30 an hour and 200 a day leave room for three terminals behind one address on a busy day.
+        "DUPLICATE_CHECK_LIMIT": os.environ.get("DUPLICATE_CHECK_LIMIT", "30 per hour;200 per day"),
+        "DUPLICATE_CHECK_OPERATOR_LIMIT": os.environ.get("DUPLICATE_CHECK_OPERATOR_LIMIT", "30 per hour;150 per day"),
+        "DUPLICATE_CHECK_IIN_LIMIT": os.environ.get("DUPLICATE_CHECK_IIN_LIMIT", "5 per hour;10 per day"),
         "TEST_CODE_LIMIT": os.environ.get("TEST_CODE_LIMIT", "10 per minute"),
         "CERTIFICATE_LOOKUP_LIMIT": os.environ.get("CERTIFICATE_LOOKUP_LIMIT", "30 per minute"),
         # "Send my code again": a few per application and per phone; generous per terminal (an akimat's shared one).
@@ -151,10 +186,17 @@ def from_environment(instance_path: Path) -> dict:
         # The address people are told to open (receipt, SMS, certificate QR), not whatever host a request came by.
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
         "PLAN_STORAGE": _plan_storage(instance_path),
+        # /healthz fails below this much free space (bastau/health.py): a plan is up to 20 MB, and a SQLite
+        # database needs room for its WAL and for a backup's copy.
+        "PLAN_STORAGE_MIN_FREE_MB": float(os.environ.get("PLAN_STORAGE_MIN_FREE_MB", "200")),
+        "DATABASE_MIN_FREE_MB": float(os.environ.get("DATABASE_MIN_FREE_MB", "200")),
+        # Personal data of an application are anonymised this many years after its last event (bastau/personal_data.py).
+        "PERSONAL_DATA_RETENTION_YEARS": int(os.environ.get("PERSONAL_DATA_RETENTION_YEARS", "5")),
         # The job worker's queue: Redis in production (shared by every worker), else a SQLite file of its own.
         "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL") or (redis_url if production else None),
         "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH") or str(instance_path / "jobs.sqlite"),
         **_sms_settings(),
+        **_data_operator_settings(),
     }
 
 

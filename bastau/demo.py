@@ -22,6 +22,7 @@ from .models import (
     CertificateKind,
     Channel,
     Cohort,
+    ConsentWay,
     Decision,
     DefenceResult,
     DefenceSession,
@@ -128,6 +129,10 @@ def load() -> str:
             to_approve.append(application.id)
         if surname == RETURNED_BY_THE_CHAMBER:
             returned = application.id
+    # Entered by the operator a moment ago: the citizen is to sign the printed consent (the centre waits for it).
+    _apply(rules.compose_iin(date(1994, 8, 15), "female", 199), "Бекова", "Сания", "Ержанқызы", date(1994, 8, 15),
+           "female", district, year, DEMO_ACCESS_CODE, users[Role.OPERATOR], Status.SUBMITTED, users,
+           consent_way=ConsentWay.PENDING)
     _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF], to_approve, returned)
     _half_answered_test(to_approve[0], users[Role.CHAMBER_STAFF])
     _start_demo_cohort(district, year, users)
@@ -136,7 +141,7 @@ def load() -> str:
     _defence_demo(district, year, users)
     _demo_plans(year, users[Role.NATIONAL_ADMIN])
     count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + len(ENDED_YESTERDAY) + len(STARTS_TOMORROW) + len(STARTS_TODAY) + 1
-    count += len(DEFENDED_RECENTLY)
+    count += len(DEFENDED_RECENTLY) + 1  # and the one waiting for the citizen's signature
     return (f"Demo data: {len(USERS) + 1} staff accounts, {count} applications, a cohort in training and a defended "
             f"one in {district.name_kk}.")
 
@@ -278,19 +283,23 @@ def _send_demo_list(officer: User, chamber: User, approved: list[int], returned:
         if entry.application_id == returned:
             entry.decision, entry.reason, entry.note = Decision.RETURNED, "not_reachable", "Телефоны өшірулі"
             audit.record("returned_to_centre", chamber, entry.application, from_status=entry.application.status,
-                         to_status=None, reason="not_reachable", note=entry.note)
+                         to_status=None, reason="not_reachable", typed=entry.note)
             continue
         entry.decision = Decision.APPROVED
         move_to(entry.application, Status.LIST_APPROVED, by=chamber, note=sent.title)
     db.session.commit()
 
 
-def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, users) -> Application:
+def _apply(iin, surname, name, patronymic, born, sex, district, year, code, operator, status, users,
+           consent_way: ConsentWay | None = None) -> Application:
     application = submit_application(NewApplication(
         iin=iin, surname=surname, first_name=name, patronymic=patronymic, birth_date=born, sex=sex,
         phone=f"+7701{iin[-7:]}", district_id=district.id, social_status=SocialStatus.UNEMPLOYED.value,
         education=Education.SECONDARY.value, business_idea="Ауылда наубайхана ашу", channel=Channel.AKIMAT,
         language="kk", consent_version=CURRENT_VERSION, consent_language="kk", consent_at=utcnow(),
+        # The operator's applications: the citizen signed the printed consent, or (waiting) has not yet.
+        consent_way=consent_way or (ConsentWay.PAPER if operator else ConsentWay.ONLINE),
+        consent_recorded_by_id=operator.id if operator and consent_way is None else None,
         programme_year=year, submission_key=new_submission_key()), code, entered_by=operator)
     if year != rules.programme_year(today()):
         application.created_at = application.created_at - timedelta(days=365)
@@ -348,6 +357,18 @@ def _demo_test_lines() -> list[str]:
     return lines
 
 
+def _erasure_demo_lines() -> list[str]:
+    """A graduate to try the withdrawal of consent on: after it, their certificate's page says only "issued"."""
+    graduate = db.session.scalar(sa.select(Application).where(Application.surname == GRADUATES[1][0],
+                                                              Application.anonymised_at.is_(None)))
+    certificate = graduate and db.session.scalar(sa.select(Certificate.number).where(
+        Certificate.application_id == graduate.id))
+    if not certificate:
+        return []
+    return [f"Withdraw consent (erases the person's data) from the status page of {graduate.reference}, IIN "
+            f"{graduate.iin} ({graduate.full_name}); then /certificates/{certificate} shows only that it was issued"]
+
+
 def logins_text() -> str:
     applications = db.session.scalars(sa.select(Application).where(
         Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
@@ -360,6 +381,7 @@ def logins_text() -> str:
     number = db.session.scalar(sa.select(Certificate.number).order_by(Certificate.id).limit(1))
     if number:
         lines.append(f"A certificate to verify at /certificates: {number}")
+    lines += _erasure_demo_lines()
     lines += _defence_demo_lines()
     lines += _demo_test_lines()
     lines.append("Shared terminal: sign in as operator, open /terminal, press \"Mark this browser as a shared "

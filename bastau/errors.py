@@ -21,8 +21,9 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import kept_forms
+from . import disk_full, kept_forms
 from .refusals import NotFound
+from .web import TOO_MANY_PARTS_TITLE, body_too_large, too_many_parts
 
 CODES = (400, 403, 404, 405, 413, 422, 429, 500)
 
@@ -41,17 +42,29 @@ def init_app(app: Flask) -> None:
 
     for code in CODES:
         app.register_error_handler(code, _page(code))
+    app.register_error_handler(413, _too_large)
     # A service that finds nothing of that id in the user's area raises NotFound; every route lets it through.
     app.register_error_handler(NotFound, _page(404))
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    disk_full.init_app(app)
     kept_forms.init_app(app)
 
 
 def _page(code: int):
-    def handler(_error):
+    def handler(error):
+        # Writing the session after the view can meet a full disk too; Flask then hands it here as a 500.
+        if code == 500 and disk_full.is_disk_full(getattr(error, "original_exception", None)):
+            return disk_full.page(error.original_exception, after_the_view=True)
         return error_page(code)
     return handler
+
+
+def _too_large(_error):
+    """A body too big is told so; a form refused for its thousands of parts is told that instead (bastau/web.py)."""
+    if body_too_large():
+        return error_page(413)
+    return error_page(413, title=TOO_MANY_PARTS_TITLE, text=too_many_parts())
 
 
 def _http_error(error: HTTPException):
@@ -62,7 +75,10 @@ def _http_error(error: HTTPException):
 
 
 def _unexpected(error: Exception):
-    """A bug or a failure below us: logged with its traceback, then the localised 500 page."""
+    """A bug or a failure below us: logged with its traceback, then the localised 500 page. A full disk is no bug:
+    its own page (503) says nothing was lost and gives back what was typed (bastau/disk_full.py)."""
+    if disk_full.is_disk_full(error):
+        return disk_full.page(error)
     if _propagate():
         raise error
     current_app.log_exception(sys.exc_info())
@@ -79,12 +95,14 @@ def _propagate() -> bool:
     return bool(propagate) and not on_a_test_socket
 
 
-def error_page(code: int):
-    """The error page in the user's language, or its message alone for an htmx request."""
+def error_page(code: int, title=None, text=None):
+    """The error page in the user's language, or its message alone for an htmx request; `title` and `text`, when
+    given, say more precisely than the code's own words what happened."""
     _forget_failed_transaction()
     template = "errors/_message.html" if _is_htmx() else "errors/error.html"
     try:
-        response = current_app.make_response((render_template(template, code=code), code))
+        page = render_template(template, code=code, error_title=title, error_text=text)
+        response = current_app.make_response((page, code))
     except Exception:  # noqa: BLE001 - the page must not fail in turn
         current_app.log_exception(sys.exc_info())
         _forget_failed_transaction()

@@ -34,8 +34,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "DD.MM.YYYY"
 WHOLE_FORMAT = "0"
 DECIMAL_FORMAT = "0.0"
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# The whole Content-Type header, given as content_type: given as a mimetype, werkzeug appends "; charset=utf-8" to
+# any text/* type even when it names one already (the header used to say the charset twice).
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 class Phone(str):
@@ -168,7 +170,7 @@ def content_disposition(name: str, fallback: str) -> str:
 def download(table: Table, kind: str, name_parts: list[str], fallback: str) -> Response:
     """The table as a download of `kind` ("csv" or "xlsx"), named by `name_parts`."""
     body = as_csv(table) if kind == "csv" else as_xlsx(table)
-    response = Response(body, mimetype=MIMETYPES[kind])
+    response = Response(body, content_type=CONTENT_TYPES[kind])
     response.headers["Content-Disposition"] = content_disposition(file_name(*name_parts, extension=kind),
                                                                   f"{fallback}.{kind}")
     response.headers["Cache-Control"] = "no-store"

@@ -36,7 +36,8 @@ class Compress(_Compress):
 
 
 def client_address() -> str:
-    """The caller's address; behind a proxy, configure ProxyFix so that this is the real one."""
+    """The caller's address: behind the proxies named in TRUSTED_PROXIES the client's own, taken from their
+    X-Forwarded-For (bastau/proxies.py); from anyone else the connection's, whatever headers it sent."""
     return request.remote_addr or "unknown"
 
 

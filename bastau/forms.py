@@ -1,16 +1,31 @@
-"""Form pieces shared by the journeys: fields, choices, label tables and messages, in the page's language."""
+"""Form pieces shared by the journeys: fields, choices, label tables and messages, in the page's language.
+
+Every piece of text a request brings is clean before anything reads it (`CleanTextRequest`, the app's request
+class): the form fields, the query string, JSON bodies and uploaded file names go through
+`bastau.collation.clean_text` (NFC; right-to-left overrides, zero-width characters, BOMs, soft hyphens and other
+invisible format or control characters taken out). So every WTForms field and every route that reads
+`request.form`, `request.args` or `request.get_json()` by hand gets the same clean text, and none can forget.
+
+The characters are removed, not refused: people paste them without seeing them (a soft hyphen or a BOM from a
+word processor, a zero-width space from a messenger), so a refusal would point at something nobody can find,
+while what they meant to type is exactly what is left.
+"""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import Request
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from wtforms import IntegerField, SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from . import rules
 from .clock import today
+from .collation import clean_text
 from .extensions import db
 from .i18n import alphabetical
+from .ids import as_id
 from .models import Channel, District, Education, Region, SocialStatus
 
 FILL_IN = _l("Fill in this field.")
@@ -21,7 +36,8 @@ SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")  # how people group the di
 
 IIN_MESSAGES = {
     "format": _l("The IIN has exactly 12 digits. Check the number on your ID card."),
-    "century": _l("This is not the IIN of a citizen of Kazakhstan: check the 7th digit."),
+    # The 7th digit gives the century of birth and the sex (1-6); citizenship is not asked, so not claimed.
+    "century": _l("The 7th digit of the IIN must be from 1 to 6. Check the IIN on your ID card."),
     "date": _l("The first six digits of the IIN must be a real date of birth (YYMMDD)."),
     "checksum": _l("This IIN is not correct: a digit is probably mistyped. Check it against your ID card."),
 }
@@ -91,8 +107,8 @@ class TengeField(IntegerField):
 
 
 def is_id(value) -> bool:
-    """A posted value that can be a row id (digits only, not absurdly long)."""
-    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
+    """A posted value that can be a row id (digits only, within the id columns' range)."""
+    return isinstance(value, str) and as_id(value) is not None
 
 
 def regions_by_name() -> list[Region]:
@@ -108,3 +124,51 @@ def district_choices(region_id) -> list[SelectChoice]:
                  if d.open_on(today())]
     districts = sorted(districts, key=lambda d: alphabetical(d.name))
     return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in districts]
+
+
+# ---- Clean text at the request's door ----
+
+def _clean_value(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, FileStorage) and value.filename:
+        value.filename = clean_text(value.filename)
+    return value
+
+
+def _clean_pairs(mapping):
+    if mapping is None:
+        return
+    if hasattr(mapping, "items"):
+        pairs = mapping.items(multi=True) if hasattr(mapping, "getlist") else mapping.items()
+    else:
+        pairs = mapping
+    for key, value in pairs:
+        for one in (value if isinstance(value, list) else [value]):
+            yield _clean_value(key), _clean_value(one)
+
+
+class CleanInput(ImmutableMultiDict):
+    """A request's form fields, query string or files, each text value (and file name) through clean_text."""
+
+    def __init__(self, mapping=None):
+        super().__init__(list(_clean_pairs(mapping)))
+
+
+def clean_json(value):
+    """A JSON body with clean_text applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_json(key): clean_json(item) for key, item in value.items()}
+    return value
+
+
+class CleanTextRequest(Request):
+    """The app's request: `form`, `args`, `values`, `files` and `get_json()` give clean text (see the module)."""
+    parameter_storage_class = CleanInput
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        return clean_json(super().get_json(force=force, silent=silent, cache=cache))

@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, flash, make_response, redirect, render_templ
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .ids import as_ids
 from .models import Role
 from .urls import safe_next
 from .web import role_required
@@ -163,7 +164,7 @@ def describe(values: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
         return [f"{a.full_name} ({a.iin})" for a in db.session.scalars(query)]
 
     for name, found in by_name.items():
-        ids = [int(v) for v in found if v.isdigit()]
+        ids = as_ids(found)
         if name in ("application", "participant", "person") and ids:
             rows.append((str(_l("Ticked")), people(applications_for(current_user).where(Application.id.in_(ids))
                                                    .order_by(alphabetically(Application.surname)))))

@@ -75,9 +75,16 @@ ACTION_LABELS = {
     "access_code_reissued": _l("New access code sent by SMS"),
     "sms_opt_out": _l("SMS stopped by the applicant"),
     "sms_opt_in": _l("SMS turned on again by the applicant"),
+    "personal_data_erased": _l("Personal data erased"),
 }
 
 ALL_REASON_LABELS = {**RETURN_REASON_LABELS, **NOT_TARGET_GROUP_REASON_LABELS}
+# Why a person's data were erased (bastau/personal_data.py).
+ERASURE_REASON_LABELS = {
+    "consent_withdrawn": _l("The person withdrew their consent to the processing of personal data"),
+    "retention": _l("The retention period of the personal data ended"),
+}
+ALL_REASON_LABELS.update(ERASURE_REASON_LABELS)
 
 # ---- Training: attendance, the absence rule and the commission's expulsion decisions ----
 
@@ -120,3 +127,10 @@ ACTION_LABELS.update({
 
 # The staff application page reads this dict: the history shows absence and decision reasons too.
 ALL_REASON_LABELS.update({**ABSENCE_REASON_LABELS, **EXPULSION_REASON_LABELS, **KEEP_REASON_LABELS})
+
+# ---- The citizen's own consent to the processing of personal data (bastau/consents) ----
+
+ACTION_LABELS.update({
+    "consent_given": _l("Consent to the processing of personal data recorded"),
+    "consent_code_sent": _l("Consent code sent to the citizen's phone"),
+})

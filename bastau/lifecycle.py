@@ -231,7 +231,7 @@ def check_move(application: Application, target: Status, by: Actor) -> Move:
 
 
 def move_to(application: Application, target: Status, *, by: Actor, reason: str | None = None,
-            note: str | None = None) -> AuditEntry:
+            note: str | None = None, typed: str | None = None) -> AuditEntry:
     """Change the application's status: check the move, write the audit entry, publish the event.
 
     The caller owns the transaction (a refusal changes nothing: the caller rolls back as for any Refused).
@@ -239,7 +239,7 @@ def move_to(application: Application, target: Status, *, by: Actor, reason: str 
     move = check_move(application, target, by)
     previous = application.status
     entry = audit.record(move.action, by if isinstance(by, User) else None, application, from_status=previous,
-                         to_status=target, reason=reason, note=note,
+                         to_status=target, reason=reason, note=note, typed=typed,
                          actor_role=None if isinstance(by, User) else by)
     application.status = target
     status_changed.send(application, from_status=previous, to_status=target, by=by, entry=entry)

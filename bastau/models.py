@@ -64,6 +64,15 @@ class Status(str, enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+class ConsentWay(str, enum.Enum):
+    """How the person's own consent to the processing of their personal data was given (law 94-V art. 7-8)."""
+    ONLINE = "online"                    # ticked by the person themself on the form (own phone, terminal)
+    PENDING = "pending"                  # entered by an operator; the citizen has not given it yet
+    PAPER = "paper"                      # the citizen signed the printed text; an operator recorded it
+    SMS = "sms"                          # the citizen confirmed with a one-time code sent to their phone
+    OPERATOR_TICKED = "operator_ticked"  # before version 2026-2: ticked by an operator, with no record of the citizen
+
+
 class Role(str, enum.Enum):
     OPERATOR = "operator"
     CENTRE_OFFICER = "centre_officer"
@@ -174,6 +183,8 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
     phone: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(160))
+    # The name as searches compare it (bastau.collation.search_key), kept in step by _keep_search_names below.
+    search_name: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(_enum(Role))
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"), index=True)
@@ -206,6 +217,9 @@ class Application(db.Model):
     surname: Mapped[str] = mapped_column(sa.String(60))
     first_name: Mapped[str] = mapped_column(sa.String(60))
     patronymic: Mapped[str | None] = mapped_column(sa.String(60))
+    # Surname, first name and patronymic as searches compare them (bastau.collation.search_key): one stored key,
+    # so that SQLite and PostgreSQL match alike whatever their locale; kept in step by _keep_search_names below.
+    search_name: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     birth_date: Mapped[date]
     sex: Mapped[str] = mapped_column(sa.String(6))
     phone: Mapped[str] = mapped_column(sa.String(12))
@@ -222,14 +236,27 @@ class Application(db.Model):
     language: Mapped[str] = mapped_column(sa.String(2))
     consent_version: Mapped[str] = mapped_column(sa.String(20))
     consent_language: Mapped[str] = mapped_column(sa.String(2))
-    consent_at: Mapped[datetime]
+    consent_at: Mapped[datetime]  # when it was given; while PENDING, when the application was entered
+    consent_way: Mapped[ConsentWay] = mapped_column(_enum(ConsentWay), default=ConsentWay.ONLINE,
+                                                    server_default=ConsentWay.ONLINE.value)
+    consent_recorded_by_id: Mapped[int | None]  # staff_user.id (no foreign key: see migration a16c00000001)
+    # The one-time code of an assisted consent by SMS (bastau/consents/services.py): hashed, short-lived, few tries.
+    consent_code_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    consent_code_sent_at: Mapped[datetime | None]
+    consent_code_tries: Mapped[int] = mapped_column(default=0, server_default="0")
     # The person agreed to SMS about their application (asked on the form, default yes; stopped from the status page).
     sms_opt_in: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Set when the person's personal data were erased (bastau/personal_data.py): consent withdrawn, or the
+    # retention period ended. The row stays for the programme's figures, with nothing that names the person.
+    anonymised_at: Mapped[datetime | None]
+    anonymised_reason: Mapped[str | None] = mapped_column(sa.String(20))  # "consent_withdrawn" or "retention"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     district: Mapped[District] = relationship()
     entered_by: Mapped[User | None] = relationship()
+    consent_recorded_by: Mapped[User | None] = relationship(
+        primaryjoin="foreign(Application.consent_recorded_by_id) == User.id", viewonly=True)
     history: Mapped[list[AuditEntry]] = relationship(
         back_populates="application", order_by="AuditEntry.id", viewonly=True)
 
@@ -272,11 +299,55 @@ class Application(db.Model):
         return " ".join(p for p in (self.surname, self.first_name, self.patronymic) if p)
 
     @property
+    def consent_pending(self) -> bool:
+        """Entered by an operator, and the citizen's own consent not yet recorded: nothing is decided meanwhile."""
+        return self.consent_way == ConsentWay.PENDING
+
+    @property
     def place(self) -> str:
         """The district's name as it was when the person applied (a later renaming does not rewrite it)."""
         from .clock import KZ  # the day of the application in Kazakhstan, not in UTC
         applied = (self.created_at or utcnow()).replace(tzinfo=timezone.utc).astimezone(KZ).date()
         return self.district.name_on(applied)
+
+
+@sa.event.listens_for(User, "before_insert")
+@sa.event.listens_for(User, "before_update")
+@sa.event.listens_for(Application, "before_insert")
+@sa.event.listens_for(Application, "before_update")
+def _keep_search_names(_mapper, _connection, row) -> None:
+    """Whenever a person's or an account's name is written, its search key is written with it."""
+    from .collation import search_key
+    parts = (row.full_name,) if isinstance(row, User) else (row.surname, row.first_name, row.patronymic)
+    key = search_key(*parts)
+    if row.search_name != key:
+        row.search_name = key
+
+
+SEARCH_NAME_SOURCES = {"staff_user": ("full_name",), "application": ("surname", "first_name", "patronymic")}
+
+
+@sa.event.listens_for(sa.orm.Session, "do_orm_execute")
+def _keep_search_names_of_bulk_updates(state) -> None:
+    """`sa.update(User).values(full_name=…)` skips the flush: the rows it changed get their key written after it."""
+    statement = state.statement
+    if not state.is_update or not isinstance(statement, sa.Update):
+        return None
+    table = statement.table
+    sources = SEARCH_NAME_SOURCES.get(getattr(table, "name", None), ())
+    if not sources or not set(statement.compile().params) & set(sources):
+        return None
+    result = state.invoke_statement()
+    from .collation import search_key
+    query = sa.select(table.c.id, *(table.c[name] for name in sources))
+    if statement.whereclause is not None:
+        query = query.where(statement.whereclause)
+    connection = state.session.connection()  # plain Core: no second round through this hook
+    keys = [{"row_id": row[0], "key": search_key(*row[1:])} for row in connection.execute(query)]
+    if keys:
+        connection.execute(table.update().where(table.c.id == sa.bindparam("row_id"))
+                           .values(search_name=sa.bindparam("key")), keys)
+    return result
 
 
 class AuditEntry(db.Model):
@@ -296,6 +367,9 @@ class AuditEntry(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     application: Mapped[Application | None] = relationship(back_populates="history")
+    # Words someone typed (a reason, a comment) are kept beside the entry, not in it: they may name a person, and
+    # the entry itself can never be changed (bastau/audit.py).
+    typed: Mapped[AuditTypedNote | None] = relationship(lazy="selectin")
 
     @property
     def shown_note(self) -> str:
@@ -307,6 +381,27 @@ class AuditEntry(db.Model):
     def shown_reason(self) -> str:
         from .audit_notes import shown_reason
         return shown_reason(self)
+
+
+class AuditTypedNote(db.Model):
+    """The words typed with an audit entry (a withdrawal's comment, a rejection's note, a lender's reason): apart
+    from the append-only entry, so that erasing a person's data erases them too (bastau/personal_data.py)."""
+    __tablename__ = "audit_typed_note"
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_entry.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+
+
+class ConsentWithdrawal(db.Model):
+    """A person withdrew their consent to the processing of their personal data: on their status page, or by a
+    written request that staff recorded (its date and registration number). The application is then anonymised."""
+    __tablename__ = "consent_withdrawal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), unique=True)
+    way: Mapped[str] = mapped_column(sa.String(20))  # "status_page" or "written_request"
+    request_number: Mapped[str | None] = mapped_column(sa.String(40))  # the office's registration number
+    request_date: Mapped[date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WebSession(db.Model):
@@ -850,3 +945,20 @@ class SmsMessage(db.Model):
 
     __table_args__ = (sa.Index("ix_sms_message_due", "state", "not_before"),
                       sa.Index("ix_sms_message_phone_day", "phone", "created_at"))
+
+
+class ReadEntry(db.Model):
+    """Append-only record of a member of staff seeing a person's data (bastau.read_log): who, role, when, what
+    (a kind and an id, never a name or an IIN, so anonymising a person changes nothing here) and from where.
+    `district_id` is the viewer's own district, for pages that list the people of their area."""
+    __tablename__ = "read_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int] = mapped_column(index=True)  # staff_user.id; no foreign key: the log outlives accounts
+    actor_role: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None]
+    district_id: Mapped[int | None]
+    address: Mapped[str] = mapped_column(sa.String(64))
+
+    __table_args__ = (sa.Index("ix_read_entry_kind_object", "kind", "object_id"),)

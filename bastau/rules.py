@@ -555,3 +555,20 @@ def mask_mobile(normalised: str) -> str:
         return "***"
     d = normalised[2:]
     return f"+7 {d[0:3]} *** ** {d[8:10]}"
+
+
+# ---- The citizen's own consent in assisted intake (law 94-V art. 7: consent is the person's own) ----
+
+CONSENT_CODE_MINUTES = 15  # a code sent to the citizen's phone is good for this long...
+CONSENT_CODE_TRIES = 5     # ...and for this many wrong entries; then the operator sends a new one
+
+
+def consent_code_usable(sent_at: datetime | None, now: datetime, wrong_tries: int) -> bool:
+    """May the code sent at `sent_at` still confirm the consent?"""
+    return (sent_at is not None and now - sent_at <= timedelta(minutes=CONSENT_CODE_MINUTES)
+            and wrong_tries < CONSENT_CODE_TRIES)
+
+
+def may_decide_target_group(consent_pending: bool) -> bool:
+    """The employment centre checks a person's data only once the person has consented to their processing."""
+    return not consent_pending

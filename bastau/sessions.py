@@ -202,6 +202,22 @@ def _user_id(session) -> int | None:
     return int(value) if value else None
 
 
+def clear_site_data(response, storage: bool = True, keeps_unsent_marks: bool = False):
+    """Leaving a shared screen (sign-out, "Finish", the next applicant, an idle end) also clears what the browser
+    keeps of the site (Clear-Site-Data, ASVS 14.3.1): "cache" always, so that no page of the person who left is
+    kept, nor shown again by Back; "storage" (localStorage, sessionStorage, IndexedDB) when asked, unless the
+    browser says it still holds a trainer's attendance marks not yet sent (static/js/register.js keeps them there
+    until the server has them; the leaving form tells, static/js/app.js): nothing typed is ever lost.
+    Never "cookies": it would clear the terminal mark and the language choice too (and for the whole domain); the
+    session's own cookie is ended by the server anyway. Never "executionContexts": it reloads every open tab of
+    the site, and what is typed in them."""
+    directives = ['"cache"']
+    if storage and not keeps_unsent_marks:
+        directives.append('"storage"')
+    response.headers["Clear-Site-Data"] = ", ".join(directives)
+    return response
+
+
 def end_sessions_of(user_id: int) -> None:
     """Log a staff member out everywhere (logout, disabled account, password change)."""
     with db.engine.begin() as conn:

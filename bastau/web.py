@@ -1,10 +1,14 @@
-"""Helpers shared by the blueprints: page-or-fragment rendering and access checks."""
+"""Helpers shared by the blueprints: page-or-fragment rendering, access checks, and what a 413 was about."""
 from __future__ import annotations
 
+import io
 from functools import wraps
 
-from flask import abort, make_response, render_template
+from flask import abort, g, make_response, render_template, request
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.wsgi import LimitedStream
 
 from .extensions import htmx
 from .models import Role
@@ -102,3 +106,64 @@ def _page_to_come_back_to() -> str:
         except Exception:  # noqa: BLE001 - an address that cannot be built: the desk
             pass
     return url_for("staff.home")
+
+
+# ---- A request refused as too large (413): what was too large ----
+
+TOO_MANY_PARTS_TITLE = _l("The form sent has too many parts")
+
+
+def body_too_large() -> bool:
+    """After a 413: was the body itself larger than this request may be (a file too big)? Werkzeug answers 413
+    too, with the same exception, for a form of more than MAX_FORM_PARTS parts or a field longer than
+    MAX_FORM_MEMORY_SIZE, however small the body; those must not be told that their file is too big."""
+    limit = request.max_content_length
+    if limit is None:
+        return False
+    if request.content_length is not None:
+        return request.content_length > limit
+    stream = request.stream  # sent in chunks, with no length: too large if the limit was read to its end
+    return isinstance(stream, LimitedStream) and stream.is_exhausted
+
+
+def too_many_parts() -> str:
+    """The message for a form refused for its number of parts (or one over-long field), not its size."""
+    return gettext("Nothing was saved. One form can carry up to %(count)s fields: go back and send fewer lines at "
+                   "once.", count=format_decimal(request.max_form_parts or 1000))
+
+
+class _Replayed(io.RawIOBase):
+    """A request body whose first bytes were already read: they are given again, then the rest."""
+
+    def __init__(self, start: bytes, rest) -> None:
+        super().__init__()
+        self._start, self._rest = io.BytesIO(start), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._start.readinto(buffer)
+        if count:
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def keep_start_of_body(size: int) -> None:
+    """Before anything parses the form: keep a copy of the body's first `size` bytes, for a page that shows what
+    was typed again when the form is refused as too large (`start_of_body`). The form parser, which may have read
+    past them before it refused, reads them as if untouched."""
+    length = request.content_length
+    if length is None or "wsgi.input" not in request.environ:
+        return
+    stream = request.environ["wsgi.input"]
+    start = stream.read(min(size, length))
+    g.start_of_body = start
+    request.environ["wsgi.input"] = _Replayed(start, stream)
+
+
+def start_of_body() -> bytes | None:
+    """The body's first bytes kept by `keep_start_of_body`, if it was called for this request."""
+    return g.get("start_of_body")

@@ -27,6 +27,8 @@ REASON_LABELS = {
     "health": _l("Health"),
     "changed_mind": _l("Changed my mind about the programme"),
     "other": _l("Another reason"),
+    # Not offered on the form: the move made when the person withdraws their consent (bastau/personal_data.py).
+    "consent_withdrawn": _l("Withdrew the consent to the processing of personal data"),
 }
 
 
@@ -57,5 +59,5 @@ def withdraw(application_id: int, *, by: Actor, reason: str, note: str | None = 
                                         .with_for_update(of=Application))
         if application is None:
             raise NotFound(application_id)
-        move_to(application, Status.WITHDRAWN, by=by, reason=reason, note=(note or "").strip()[:300] or None)
+        move_to(application, Status.WITHDRAWN, by=by, reason=reason, typed=(note or "").strip()[:300] or None)
     return application

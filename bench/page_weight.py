@@ -42,6 +42,7 @@ from bastau.models import (  # noqa: E402
     Attendance,
     Certificate,
     Cohort,
+    ConsentWay,
     DefenceResult,
     DefenceSession,
     District,
@@ -78,6 +79,7 @@ NOT_PAGES = {
     "defence.protocol_pdf": "PDF",
     "plans.download": "download",
     "plans.download_own": "download",
+    "my_data.as_pdf": "PDF", "my_data.as_json": "JSON", "read_log_admin.accesses": "CSV or XLSX",
 }
 
 
@@ -106,6 +108,7 @@ class Ids:
     certificate: str
     operator: int
     question: int
+    assisted: int  # entered by the operator, waiting for the citizen's signature on the printed consent
 
 
 @dataclass
@@ -303,7 +306,8 @@ def demo_ids() -> Ids:
         graduate=application(Status.LOAN_APPROVED), open_session=open_session.id, closed_session=closed_session,
         defending=application(Status.TRAINING_COMPLETED, Application.cohort_id == cohorts[6].id),
         certificate=first(sa.select(Certificate.number)), operator=first(sa.select(User.id).where(
-            User.username == "operator")), question=first(sa.select(sa.func.min(TestQuestion.id))))
+            User.username == "operator")), question=first(sa.select(sa.func.min(TestQuestion.id))),
+        assisted=first(sa.select(Application.id).where(Application.consent_way == ConsentWay.PENDING)))
 
 
 # ---- What a visitor does before a page ----
@@ -392,6 +396,9 @@ VISITS = [
           before=look_up(lambda i: i.graduate)),
     Visit("status.withdraw", "applicant", lambda i: "/status/withdraw", "withdrawal: confirm",
           before=look_up(lambda i: i.submitted)),
+    Visit("status.withdraw_consent", "applicant", lambda i: "/status/consent", "withdrawal of consent: confirm",
+          before=look_up(lambda i: i.submitted)),
+    Visit("status.consent_withdrawn", "public", lambda i: "/status/consent/done", "consent withdrawn: done"),
     Visit("plans.upload", "trainee", lambda i: "/plans/upload", "business plan upload",
           before=look_up(lambda i: i.trainee)),
     Visit("potential.terminal", "public", lambda i: "/test", "test: code"),
@@ -408,6 +415,10 @@ VISITS = [
     Visit("accounts.change_password", "operator", lambda i: "/staff/password", "own password"),
     Visit("home.terminal", "operator", lambda i: "/terminal", "mark this browser as a shared terminal"),
     Visit("staff.application", "centre", lambda i: f"/staff/applications/{i.submitted}", "application + history"),
+    Visit("consents.versions", "centre", lambda i: "/consent/versions", "consent texts, every version"),
+    Visit("consents.desk", "operator", lambda i: f"/consent/{i.assisted}", "the citizen's consent: print, record"),
+    Visit("erasure.written_request", "chamber", lambda i: f"/staff/applications/{i.submitted}/consent-withdrawal",
+          "withdrawal of consent on a written request"),
     Visit("centre.queue", "centre", lambda i: "/centre/", "queue"),
     Visit("centre.list_index", "centre", lambda i: "/centre/lists", "lists"),
     Visit("centre.new_list", "centre", lambda i: "/centre/lists/new", "new list"),
@@ -486,6 +497,7 @@ VISITS = [
           "districts of a region"),
     Visit("reference_admin.district", "admin", lambda i: f"/admin/reference/districts/{i.district}",
           "close or rename a district"),
+    Visit("read_log_admin.index", "admin", lambda i: "/admin/read-log", "read log: who looked, accesses"),
 ]
 
 

@@ -15,6 +15,7 @@ from flask_migrate import upgrade
 
 from bastau import create_app, rules
 from bastau.audit import purge_for_tests
+from bastau.read_log import purge_for_tests as purge_read_log_for_tests
 from bastau.clock import today
 from bastau.extensions import db, limiter
 from bastau.models import District, Role, User
@@ -24,7 +25,7 @@ pytest_plugins = ["tests.journey"]  # the `receipt` fixture
 PEOPLE_TABLES = ("audit_entry", "web_session", "attendance_key", "attendance", "expulsion_review", "list_entry", "applicant_list",
                  "test_sitting", "business_follow_up", "loan_referral", "revoked_certificate",
                  "defence_reopening", "certificate", "defence_result",
-                 "defence_score", "defence_member", "defence_session", "business_plan", "notice", "sms_message",
+                 "defence_score", "defence_member", "defence_session", "business_plan", "notice", "sms_message", "consent_withdrawal",
                  "job_run", "application", "training_day",
                  "cohort", "national_plan", "region_plan", "district_plan", "staff_user")
 PASSWORD = "correct horse 42"
@@ -50,6 +51,9 @@ def app():
         "STATUS_LOOKUP_LIMIT": "1000 per minute",
         "LOGIN_LIMIT": "1000 per minute",
         "SUBMIT_LIMIT": "1000 per minute",
+        "DUPLICATE_CHECK_LIMIT": "1000 per minute",  # tests/test_iin_probing.py sets its own
+        "DUPLICATE_CHECK_OPERATOR_LIMIT": "1000 per minute",
+        "DUPLICATE_CHECK_IIN_LIMIT": "1000 per minute",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
         "PLAN_STORAGE": str(tmp / "plans"),
     })
@@ -57,7 +61,7 @@ def app():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade()  # the schema comes from the migrations, as in production
+        upgrade(revision="heads")  # the schema comes from the migrations, as in production
         load_all()
         db.session.remove()
     _APP[:] = [app]
@@ -78,6 +82,7 @@ def _clean(request):
         db.session.remove()
         with db.engine.begin() as conn:
             purge_for_tests(conn)
+            purge_read_log_for_tests(conn)
             for table in PEOPLE_TABLES[1:]:
                 conn.execute(sa.text(f"DELETE FROM {table}"))
         limiter.reset()

@@ -51,6 +51,7 @@ NOT_PAGES = {  # GET endpoints that never render an HTML page, and why
     "plans.download": "download", "plans.download_own": "download",
     "defence.cohort_certificates": "PDF", "defence.my_certificate": "PDF", "defence.staff_certificate": "PDF",
     "defence.protocol_pdf": "PDF",
+    "my_data.as_pdf": "PDF", "my_data.as_json": "JSON", "read_log_admin.accesses": "CSV or XLSX",
     "plan_admin.national_template": "download", "plan_admin.region_template": "download",
 }
 DOWNLOAD_SUFFIXES = (".xlsx", ".csv", ".pdf")
@@ -212,6 +213,7 @@ def applicant_journey(app, crawl: Crawl) -> None:
     submit(page)
     crawl.check("/certificates/<number>")
     crawl.visit(crawl.origin + "/certificates/BB-0000-000000", "/certificates/<number> (not found)")
+    crawl.visit(crawl.origin + "/status/consent/done", "/status/consent/done (after a withdrawal of consent)")
     crawl.visit(crawl.origin + "/staff/login")
     page.fill("#login", "operator")
     page.fill("#password", "not the password")

@@ -71,7 +71,7 @@ def test_a_complete_application(client, app, store):
     assert (application.iin, application.surname, application.sex) == (data["iin"], "Сәрсенбаева", "female")
     assert application.phone == "+77012345678"
     assert application.status == Status.SUBMITTED and application.channel == Channel.AKIMAT
-    assert (application.consent_version, application.consent_language) == ("2026-1", "kk")
+    assert (application.consent_version, application.consent_language) == ("2026-2", "kk")
     assert application.consent_at is not None and application.entered_by_id is None
     assert application.access_code_hash and code.replace(" ", "") not in application.access_code_hash
     entry = store.scalar(sa.select(AuditEntry))
@@ -88,7 +88,7 @@ ERRORS = [  # field, typed value, message
     ("iin", "12345", "The IIN has exactly 12 digits. Check the number on your ID card."),
     ("iin", "910312402000", "This IIN is not correct: a digit is probably mistyped. Check it against your ID card."),
     ("iin", "911312401000", "The first six digits of the IIN must be a real date of birth (YYMMDD)."),
-    ("iin", "910312701000", "This is not the IIN of a citizen of Kazakhstan: check the 7th digit."),
+    ("iin", "910312701000", "The 7th digit of the IIN must be from 1 to 6. Check the IIN on your ID card."),
     ("iin", "", "Enter your IIN."),
     ("surname", "Smith", "Use Kazakh or Russian letters; a hyphen or an apostrophe may join parts."),
     ("first_name", "", "Fill in this field."),
@@ -201,10 +201,11 @@ def test_one_active_application_per_iin_per_year(client, app, store):
     iin = new_iin()
     apply(client, app, iin=iin)
     other = app.test_client()
-    response = fill_in(other, application_data(app, iin=iin))
+    assert fill_in(other, application_data(app, iin=iin)).status_code == 302  # told only when sent (test_iin_probing)
+    response = post_form(other, "/apply/submit", {}, page="/apply/check")
     message = translated("An application with this IIN was already made for %(year)s. "
                          "You can follow it on the status page.", "kk", year=today().year)
-    assert response.status_code == 422 and shows(response, message)
+    assert response.status_code == 409 and shows(response, message)
     assert 'href="/status"' in page_text(response)
     assert store.count(Application) == 1
 
@@ -280,4 +281,4 @@ def test_russian_applicant_gets_russian_receipt_and_consent_in_russian(client, a
     application = store.scalar(sa.select(Application))
     assert application.language == "ru" and application.consent_language == "ru"
     form = page_text(client.get("/apply", headers=RU))
-    assert "согласие Национальной палате предпринимателей" in form
+    assert "Собственник и оператор персональных данных: Национальная палата предпринимателей" in form

@@ -46,7 +46,7 @@ def test_queue_filters_search_and_sort(client, officer, make_application):
     iin = make_application(surname="Жұмабаева", channel="chamber_branch", created_at=datetime(2026, 3, 9, 6))
     assert names_in_queue(client.get("/centre/?source=employment_centre")) == ["Бекова Дана"]
     assert names_in_queue(client.get("/centre/?social_status=self_employed")) == ["Әбенова Дана"]
-    assert names_in_queue(client.get("/centre/?q=жұма")) == ["Жұмабаева Дана"]
+    assert names_in_queue(client.get("/centre/?q=жұма", follow_redirects=True)) == ["Жұмабаева Дана"]
     assert names_in_queue(client.get("/centre/?date_from=2026-03-03&date_to=2026-03-05")) == ["Бекова Дана"]
     # Kazakh alphabetical order: Ә comes right after А, long before Ж (not after Я, as code points would have it).
     assert names_in_queue(client.get("/centre/?sort=surname")) == ["Әбенова Дана", "Бекова Дана", "Жұмабаева Дана"]
@@ -59,8 +59,8 @@ def test_queue_search_by_iin(client, officer, make_application, store):
     make_application(surname="Іздеу")
     make_application(surname="Басқасы")
     iin = store.scalar(sa.select(Application.iin).where(Application.surname == "Іздеу"))
-    assert names_in_queue(client.get(f"/centre/?q={iin}")) == ["Іздеу Дана"]
-    assert names_in_queue(client.get("/centre/?q=ІЗДЕУ")) == ["Іздеу Дана"]  # any case, Kazakh letters too
+    assert names_in_queue(client.get(f"/centre/?q={iin}", follow_redirects=True)) == ["Іздеу Дана"]
+    assert names_in_queue(client.get("/centre/?q=ІЗДЕУ", follow_redirects=True)) == ["Іздеу Дана"]  # any case, Kazakh letters too
 
 
 def test_queue_is_paginated(client, officer, make_application):
@@ -146,7 +146,8 @@ def test_rejection_is_shown_to_the_applicant_with_its_reason_in_their_language(c
     application_id = store.scalar(sa.select(Application.id))
     decide(client, [application_id], action="reject", reason="employed", note="Жұмыс істейді")
     entry = store.scalar(sa.select(AuditEntry).where(AuditEntry.action == "target_group_rejected"))
-    assert (entry.reason, entry.note, entry.to_status) == ("employed", "Жұмыс істейді", Status.NOT_TARGET_GROUP)
+    assert (entry.reason, entry.note, entry.typed.text, entry.to_status) == (
+        "employed", None, "Жұмыс істейді", Status.NOT_TARGET_GROUP)  # typed words beside the entry (erasable)
     for locale, headers in (("kk", {}), ("ru", RU)):
         applicant = app.test_client()
         look_up(applicant, receipt, headers=headers)

@@ -149,7 +149,7 @@ def test_reopening_revokes_and_closing_again_gives_new_numbers(app, client, clos
     moved = store.scalar(sa.select(AuditEntry).where(AuditEntry.action == "defence_reopened",
                                                      AuditEntry.application_id == people["good"]))
     assert moved.from_status == Status.DEFENDED and moved.to_status == Status.TRAINING_COMPLETED
-    assert moved.note == REASON
+    assert moved.note is None and moved.typed.text == REASON  # typed words beside the entry (erasable)
     # The public page of an old number: revoked, with the date, no newer certificate yet.
     public = app.test_client()
     page = page_text(public.get(f"/certificates/{old[people['good']]}"))

@@ -93,7 +93,8 @@ class Server:
         self.log = folder / "gunicorn.log"
         self.env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "durability",
                     "PLAN_STORAGE": app.config["PLAN_STORAGE"], "SUBMIT_LIMIT": NO_LIMITS,
-                    "STATUS_LOOKUP_LIMIT": NO_LIMITS, "GUNICORN_LOG_LEVEL": "warning"}
+                    "STATUS_LOOKUP_LIMIT": NO_LIMITS, "DUPLICATE_CHECK_LIMIT": NO_LIMITS,
+                    "DUPLICATE_CHECK_IIN_LIMIT": NO_LIMITS, "GUNICORN_LOG_LEVEL": "warning"}
         self.env.pop("REDIS_URL", None)  # rate limits in memory: this test must not touch a shared Redis
         self.process: subprocess.Popen | None = None
         self.port = 0

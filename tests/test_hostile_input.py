@@ -67,7 +67,7 @@ def test_a_name_with_an_apostrophe_is_stored_and_shown_escaped_everywhere(client
     login(officer, make_user(Role.CENTRE_OFFICER))
     application_id = store.scalar(sa.select(Application.id))
     for page in (officer.get("/centre/"), officer.get(f"/staff/applications/{application_id}"),
-                 officer.get("/centre/?q=о'нейл")):
+                 officer.get("/centre/?q=о'нейл", follow_redirects=True)):
         assert page.status_code == 200 and "О&#39;Нейл Әлия" in page_text(page) and "О'Нейл" not in page_text(page)
 
 
@@ -137,7 +137,7 @@ def test_queue_search_takes_sql_like_text_as_text(app, store, make_user, make_ap
     make_application(surname="Бекова")
     officer = app.test_client()
     login(officer, make_user(Role.CENTRE_OFFICER))
-    response = officer.get("/centre/", query_string={"q": text})
+    response = officer.get("/centre/", query_string={"q": text}, follow_redirects=True)
     assert response.status_code in (200, 422)
     assert "/staff/applications/" not in page_text(response)  # no row matches such text
     for name in ("status", "source", "social_status", "sort", "date_from", "page"):
@@ -170,7 +170,7 @@ def test_staff_filters_take_sql_like_text_as_text(app, store, make_user, make_ap
     for url in ("/dashboard", "/dashboard/trainers", "/admin/users", "/financing", "/yearly-plans/", "/training",
                 "/chamber/tests", "/defence", "/cohorts"):
         for name in ("year", "cohort", "language", "q", "status", "role", "district", "region", "page", "sort"):
-            response = admin.get(url, query_string={name: text})
+            response = admin.get(url, query_string={name: text}, follow_redirects=True)
             assert response.status_code in (200, 302, 403, 404, 422), (url, name, response.status_code)
     _intact(store, 1)
 
@@ -196,7 +196,8 @@ def bad_iins(iin: str) -> list[tuple[str, str]]:
         (_digits(iin, "\u06f0"), FORMAT),  # Extended Arabic-Indic (Persian)
         (_digits(iin, "\uff10"), FORMAT),  # full-width ０１２…
         (_digits(iin, "\u0966"), FORMAT),  # Devanagari ०१२…
-        (iin[:6] + "\u200b" + iin[6:], FORMAT),  # a zero-width space is not a space
+        # (A zero-width space or BOM pasted with an IIN is taken out at the request's door, with every invisible
+        # character: the IIN is then the one typed. tests/test_free_text.py)
         (iin + "0", FORMAT), (iin * 3, FORMAT), (iin[:11], FORMAT),
         (wrong_check, CHECKSUM), (wrong_check[:6] + " " + wrong_check[6:9] + "-" + wrong_check[9:], CHECKSUM),
     ]
@@ -242,11 +243,11 @@ def test_queue_search_with_disguised_iins_finds_nobody(app, store, make_user, ma
     make_application(iin=(iin := _valid_iin()))
     officer = app.test_client()
     login(officer, make_user(Role.CENTRE_OFFICER))
-    assert "/staff/applications/" in page_text(officer.get("/centre/", query_string={"q": iin[:6]}))
+    assert "/staff/applications/" in page_text(officer.get("/centre/", query_string={"q": iin[:6]}, follow_redirects=True))
     for typed, _message in bad_iins(iin):
         if typed.isascii() and typed.isdigit() and iin.startswith(typed):
             continue  # the first digits of an IIN find it: that is the search working
-        response = officer.get("/centre/", query_string={"q": typed})
+        response = officer.get("/centre/", query_string={"q": typed}, follow_redirects=True)
         assert response.status_code in (200, 422), typed
         assert "/staff/applications/" not in page_text(response), typed
 

@@ -162,7 +162,7 @@ def _as_applicant(client, world) -> None:  # noqa: F811
 
 
 VISITOR_SETUP = {"plans.upload": _as_participant, "status.withdraw": _as_applicant,
-                 "status.sms": _as_applicant}
+                 "status.sms": _as_applicant, "status.withdraw_consent": _as_applicant}
 FORM_DATA = {"potential.question_active": {"active": "1"}}  # reach the route; "1" keeps the shared bank as it is
 
 

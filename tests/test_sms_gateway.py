@@ -196,9 +196,10 @@ def test_the_development_back_end_sends_nothing_and_counts_it_delivered(app):
 
 def test_production_without_the_http_gateway_warns_but_starts(monkeypatch, caplog, tmp_path):
     from bastau.config import from_environment
+    from tests.test_production import DATA_OPERATOR
     for name, value in {"BASTAU_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite:///x.db",
                         "PLAN_STORAGE": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0",
-                        "PUBLIC_URL": "https://bastau.kz"}.items():
+                        "PUBLIC_URL": "https://bastau.kz", **DATA_OPERATOR}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SMS_GATEWAY", raising=False)
     with caplog.at_level("WARNING", logger="bastau"):

@@ -376,8 +376,8 @@ def test_commission_expels(store, commission, flagged):
     assert response.status_code == 302
     assert store.scalar(sa.select(Application.status).where(Application.id == flagged)) == Status.EXPELLED
     entry, = audit_of(store, decisions.EXPELLED)
-    assert (entry.from_status, entry.to_status, entry.reason, entry.note) == (
-        Status.IN_TRAINING, Status.EXPELLED, "unexcused_absences", "Ескерту берілді")
+    assert (entry.from_status, entry.to_status, entry.reason, entry.note, entry.typed.text) == (
+        Status.IN_TRAINING, Status.EXPELLED, "unexcused_absences", None, "Ескерту берілді")
     assert entry.actor_id == commission.user.id
     review, = store.scalars(sa.select(ExpulsionReview))
     assert (review.expel, review.reason, review.unexcused_days, review.decided_on) == (

@@ -20,6 +20,7 @@ from .. import rules
 from ..clock import today
 from ..forms import FILL_IN, NO_CHOICE, OFFICE_LABELS
 from ..i18n import alphabetical
+from ..ids import as_id
 from ..labels import ROLE_LABELS
 from ..models import Channel, Role, User
 from .services import (
@@ -179,7 +180,7 @@ class AccountFilter(Form):
 
 
 def _int(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return as_id(value)
 
 
 def _initial(account: User) -> dict:

@@ -9,9 +9,11 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from ..collation import by_name
+from .. import staff_search
+from ..collation import by_name, name_contains
 from ..forms import CHANNEL_LABELS
 from ..extensions import db, limiter
+from ..ids import as_id
 from ..labels import ROLE_LABELS
 from ..models import AuditEntry, Role, User
 from ..web import render_page, role_required
@@ -60,11 +62,18 @@ def change_password():
                        status=422 if form.is_submitted() else 200)
 
 
-@bp.get("/admin/users")
+@bp.route("/admin/users", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def users():
+    """The account list. Its search is POSTed and kept under a key, so that a name or a phone number never sits
+    in the address (bastau/staff_search.py)."""
+    if request.method == "POST":
+        return staff_search.posted_search(".users")
+    moved = staff_search.text_out_of_address(".users")
+    if moved is not None:
+        return moved
     districts = districts_for(current_user)
-    filters = AccountFilter(current_user, request.args, districts)
+    filters = AccountFilter(current_user, staff_search.filters_with_text(request.args), districts)
     filters.validate()
     query = _filtered(users_for(current_user), filters)
     page = max(1, min(request.args.get("page", 1, type=int), 100000))
@@ -74,20 +83,20 @@ def users():
         .order_by(by_name(User.full_name), User.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_page("accounts/users.html", filters=filters, accounts=accounts, total=total, page=page,
-                       pages=max(1, -(-total // PAGE_SIZE)), args=args, roles=ROLE_LABELS)
+                       pages=max(1, -(-total // PAGE_SIZE)), args=args, roles=ROLE_LABELS,
+                       search_lost=staff_search.lost_notice(request.args))
 
 
 def _filtered(query: sa.Select, filters: AccountFilter) -> sa.Select:
     """Search by name, username or phone; narrow by role and district (within the admin's area)."""
     if filters.role.data in {r.value for r in Role}:
         query = query.where(User.role == Role(filters.role.data))
-    if filters.district.data and filters.district.data.isdigit():
-        query = query.where(User.district_id == int(filters.district.data))
+    if (district_id := as_id(filters.district.data)) is not None:
+        query = query.where(User.district_id == district_id)
     text = filters.q.data if not filters.q.errors else ""
     if text:
-        needle = text.lower()
-        conditions = [sa.func.lower(User.full_name).contains(needle, autoescape=True),
-                      User.username.contains(needle, autoescape=True)]
+        conditions = [name_contains(User.search_name, text),  # case, Ё/Е, NFC: bastau.collation
+                      User.username.contains(text.strip().lower(), autoescape=True)]
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 4:  # a phone number, typed in any of the usual ways (8 701 …, +7 701 …, 701 …)
             conditions.append(User.phone.contains(digits[1:] if len(digits) == 11 else digits, autoescape=True))

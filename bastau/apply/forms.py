@@ -28,7 +28,6 @@ from ..forms import (
     regions_by_name,
 )
 from ..models import District, Region
-from .services import active_application_year
 
 NO_CONSENT = _l("Without your consent we cannot accept the application.")
 NAME_MESSAGE = _l("Use Kazakh or Russian letters; a hyphen or an apostrophe may join parts.")
@@ -73,12 +72,15 @@ class ApplicationForm(FlaskForm):
     consent = BooleanField(_l("I agree to the processing of my personal data as written above."),
                            validators=[DataRequired(message=NO_CONSENT)])
 
-    def __init__(self, *args, fixed_district: District | None = None, **kwargs):
+    def __init__(self, *args, fixed_district: District | None = None, assisted: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_district = fixed_district
         self.iin_facts: rules.IINFacts | None = None
         self.duplicate_year: int | None = None
-        self.consent.summary_label = _l("Consent")
+        if assisted:  # an operator types: the citizen consents themself once it is sent (bastau/consents)
+            del self.consent
+        else:
+            self.consent.summary_label = _l("Consent")
         if fixed_district:
             self.region.data, self.district.data = str(fixed_district.region_id), str(fixed_district.id)
         self.region.choices = [NO_CHOICE] + [SelectChoice(str(r.id), r.name) for r in regions_by_name()]
@@ -89,18 +91,17 @@ class ApplicationForm(FlaskForm):
             self.iin_facts = rules.parse_iin(field.data)
         except rules.IINError as error:
             raise ValidationError(IIN_MESSAGES[error.code]) from None
-        on = today()
-        if not rules.is_adult(self.iin_facts.birth_date, on):
+        # Nothing here asks the database whether this IIN already applied: that answer is personal data, given
+        # only once the whole form is valid, when the application is sent (bastau/apply/duplicates.py).
+        if not rules.is_adult(self.iin_facts.birth_date, today()):
             raise ValidationError(_l("Applicants must be 18 or older on the day of application."))
-        year = active_application_year(field.data, rules.programme_year(on))
-        if year:
-            raise ValidationError(self.mark_duplicate(year))
 
     def mark_duplicate(self, year: int):
-        """One active application per IIN per year: say so kindly and point to the status page."""
+        """One active application per IIN per year: say so kindly and point to the status page (only ever
+        called when the application is sent, never while the form is being filled in)."""
         self.duplicate_year = year
-        return _l("An application with this IIN was already made for %(year)s. "
-                  "You can follow it on the status page.", year=year)
+        self.iin.errors = [_l("An application with this IIN was already made for %(year)s. "
+                              "You can follow it on the status page.", year=year)]
 
     def validate_surname(self, field):
         if not rules.name_is_valid(field.data):

@@ -1,6 +1,8 @@
 """The applicant's journey: form, check your answers, confirmation with receipt."""
 from __future__ import annotations
 
+import time
+
 import segno
 from flask import (
     Blueprint,
@@ -19,15 +21,19 @@ from werkzeug.datastructures import MultiDict
 from .. import rules
 from ..clock import today
 from ..config import public_url, short_address
-from ..consent import CURRENT_VERSION, consent_text
+from ..consents.forms import assisted_consent
+from ..consent import CURRENT_VERSION, consent_text, paragraphs
 from ..extensions import db, htmx, limiter
 from ..forms import IIN_MESSAGES
 from ..i18n import language_check, language_draft
-from ..models import Application, Channel, Role, utcnow
+from ..models import Application, Channel, ConsentWay, Role, utcnow
+from ..sessions import clear_site_data
 from ..web import current_operator, render_page, role_required
+from .duplicates import PAUSED, spend_a_look_up, try_again_at
 from .forms import ApplicationForm, describe_birth
 from .services import (
     DuplicateApplication,
+    active_application_year,
     NewApplication,
     format_access_code,
     new_access_code,
@@ -50,10 +56,27 @@ def _form(formdata=None, **kwargs) -> ApplicationForm:
     operator = current_operator()
     if formdata is not None:
         kwargs["formdata"] = formdata
-    form = ApplicationForm(fixed_district=operator.district if operator else None, **kwargs)
+    form = ApplicationForm(fixed_district=operator.district if operator else None, assisted=operator is not None,
+                           **kwargs)
     if operator and operator.office:
         form.channel.data = operator.office.value
     return form
+
+
+def _refusal_of(draft: dict | None) -> dict:
+    """The duplicate refusal this session was already given (kept across a language switch), if any."""
+    refused = (draft or {}).get("refused")
+    return {"refused": refused} if isinstance(refused, dict) else {}
+
+
+def _refused_before(form: ApplicationForm) -> bool:
+    """Show the refusal again (in the new language) only for the IIN it was given for, and without asking the
+    database: this session was told already, and a language switch must not become a way to ask."""
+    refused = session.get(DRAFT, {}).get("refused") or {}
+    if refused.get("iin") != form.iin.data or not isinstance(refused.get("year"), int):
+        return False
+    form.mark_duplicate(refused["year"])
+    return True
 
 
 def _draft_form() -> ApplicationForm | None:
@@ -64,8 +87,10 @@ def _draft_form() -> ApplicationForm | None:
 
 
 def _render_form(form: ApplicationForm, status: int = 200, **context):
-    return render_page("apply/form.html", form=form, consent=consent_text(str(get_locale())),
-                       operator=current_operator(), birth=_birth_if_valid(form.iin.data), status=status, **context)
+    operator = current_operator()  # the operator's district names the processors in the consent text
+    consent = paragraphs(consent_text(str(get_locale()), district=operator.district if operator else None))
+    return render_page("apply/form.html", form=form, consent=consent,
+                       operator=operator, birth=_birth_if_valid(form.iin.data), status=status, **context)
 
 
 def _birth_if_valid(iin: str | None) -> dict | None:
@@ -80,11 +105,14 @@ def form():
     if request.method == "GET":
         switched = language_draft()  # the language was switched on this form (or on the duplicate refusal)
         if switched is not None:
-            session[DRAFT] = {"typed": _typed(switched)}
+            session[DRAFT] = {"typed": _typed(switched), **_refusal_of(session.get(DRAFT))}
         typed = session.get(DRAFT, {}).get("typed")
         form = _form(MultiDict(typed), meta={"csrf": False}) if typed else _form(formdata=MultiDict())
-        if switched is not None and language_check() and not form.validate():  # its messages, in the new language
-            return _render_form(form, status=409 if form.duplicate_year else 422)
+        if switched is not None and language_check():  # its messages, in the new language
+            if not form.validate():
+                return _render_form(form, status=422)
+            if _refused_before(form):
+                return _render_form(form, status=409)
         return _render_form(form)
     form = _form()
     # Keep what was typed, so that a language switch or a slip never loses it.
@@ -134,6 +162,9 @@ def check():
         return redirect(url_for(".form"))
     if not form.validate():
         return _render_form(form, status=422)
+    paused_until = session[DRAFT].get("paused_until")
+    if isinstance(paused_until, (int, float)) and paused_until > time.time():
+        return _paused(form, paused_until)
     return render_page("apply/check.html", form=form, birth=describe_birth(form.iin_facts),
                        district=form.district_object(), operator=current_operator())
 
@@ -148,15 +179,39 @@ def submit():
     application = db.session.scalar(db.select(Application).where(Application.submission_key == draft["submission_key"]))
     if application is not None:  # a double click: the first click already created it
         return _show_receipt(application, draft)
-    if not form.validate():  # 409 when another submission with this IIN got in first, however long ago
-        return _render_form(form, status=409 if form.duplicate_year else 422)
+    if not form.validate():
+        return _render_form(form, status=422)
+    # Only now, with everything else valid, is the IIN looked up, and only so many times (duplicates.py).
+    paused_until = spend_a_look_up(form.iin.data)
+    if paused_until is not None:  # shown on the check page (its own address: reload and the language switch work)
+        session[DRAFT] = {**draft, "paused_until": paused_until}
+        return redirect(url_for(".check"))
     try:
+        year = active_application_year(form.iin.data, rules.programme_year(today()))
+        if year is not None:
+            raise DuplicateApplication(year)
         application = submit_application(_new_application(form, draft), draft["access_code"],
                                          entered_by=current_operator())
-    except DuplicateApplication as duplicate:  # another submission with this IIN won the race
-        form.iin.errors = [form.mark_duplicate(duplicate.year)]
-        return _render_form(form, status=409)
+    except DuplicateApplication as duplicate:  # already made, however long ago, or another terminal won the race
+        return _refused(form, duplicate.year)
     return _show_receipt(application, draft)
+
+
+def _refused(form: ApplicationForm, year: int):
+    """The kind refusal: the form with the IIN marked and a link to the status page; what was typed stays."""
+    session[DRAFT] = {**session[DRAFT], "refused": {"iin": form.iin.data, "year": year}}
+    form.mark_duplicate(year)
+    return _render_form(form, status=409)
+
+
+def _paused(form: ApplicationForm, paused_until: float):
+    """Too many look-ups from here or for this IIN: the answers, ready to send later, and when to try again."""
+    again, wait = try_again_at(paused_until)
+    response = render_page("apply/check.html", form=form, birth=describe_birth(form.iin_facts),
+                           district=form.district_object(), operator=current_operator(), status=429,
+                           paused=PAUSED, paused_again=again)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def _show_receipt(application: Application, draft: dict):
@@ -175,6 +230,7 @@ def _new_application(form: ApplicationForm, draft: dict) -> NewApplication:
         social_status=form.social_status.data, education=form.education.data,
         business_idea=form.business_idea.data or None, channel=Channel(form.channel.data),
         language=language, consent_version=CURRENT_VERSION, consent_language=language, consent_at=utcnow(),
+        consent_way=ConsentWay.PENDING if current_operator() else ConsentWay.ONLINE,
         programme_year=rules.programme_year(today()), submission_key=draft["submission_key"],
         sms_opt_in=form.sms_opt_in)
 
@@ -189,7 +245,8 @@ def done():
     qr = qr_svg(public_url("status.lookup", reference=application.reference),
                 _l("QR code: opens the status check with your reference number filled in"))
     return render_page("apply/done.html", application=application, access_code=format_access_code(receipt["code"]),
-                       operator=current_operator(), status_address=status_address, qr=qr)
+                       operator=current_operator(), status_address=status_address, qr=qr,
+                       **assisted_consent(application))
 
 
 def qr_svg(text: str, label) -> Markup:
@@ -204,4 +261,4 @@ def next_applicant():
     """Operators: clear this citizen's data and start the next one, staying logged in."""
     session.pop(RECEIPT, None)
     session.pop(DRAFT, None)
-    return redirect(url_for(".form"))
+    return clear_site_data(redirect(url_for(".form")), storage=False)  # Back shows no receipt (bastau/sessions.py)

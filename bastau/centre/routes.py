@@ -14,9 +14,11 @@ from werkzeug.datastructures import MultiDict
 from ..access import applications_for
 from ..forms import CHANNEL_LABELS, SOCIAL_STATUS_LABELS
 from ..clock import kz_midnight_utc
+from ..collation import name_contains
 from ..database import alphabetically
 from ..extensions import db, htmx
 from ..i18n import keep_draft
+from ..ids import as_ids
 from ..labels import (
     DECISION_LABELS,
     LIST_STATE_LABELS,
@@ -24,6 +26,7 @@ from ..labels import (
     RETURN_REASON_LABELS,
     STATUS_LABELS,
 )
+from .. import staff_search
 from ..lists import services as lists
 from ..models import ApplicantList, Application, Decision, Role
 from ..urls import safe_next
@@ -61,10 +64,7 @@ def filtered_queue(user, filters: QueueFilter) -> sa.Select:
         if digits and len(digits) == len(text.replace(" ", "")):
             query = query.where(Application.iin.startswith(digits))
         else:
-            needle = text.lower()  # autoescape: a typed % or _ is a character, not a wildcard matching everyone
-            full_name = sa.func.lower(Application.surname + " " + Application.first_name)
-            query = query.where(sa.or_(full_name.contains(needle, autoescape=True),
-                                       sa.func.lower(Application.surname).contains(needle, autoescape=True)))
+            query = query.where(name_contains(Application.search_name, text))  # case, Ё/Е, NFC: bastau.collation
     order = {"oldest": (Application.created_at, Application.id),
              "surname": (alphabetically(Application.surname), alphabetically(Application.first_name),
                          Application.id)}.get(
@@ -73,7 +73,8 @@ def filtered_queue(user, filters: QueueFilter) -> sa.Select:
 
 
 def _queue_page(args, message: str | None = None, status: int = 200, refused: bool = False):
-    filters = QueueFilter(args)
+    """`args`: the page's address parameters, where a search is only its key (staff_search)."""
+    filters = QueueFilter(staff_search.filters_with_text(args))
     filters.validate()
     page = filters.page.data or 1
     query = filtered_queue(current_user, filters)
@@ -85,21 +86,26 @@ def _queue_page(args, message: str | None = None, status: int = 200, refused: bo
                        counts=queue_counts(current_user), message=message, keep_ticks=refused,
                        # refused: the ticks, the reason and the comment stay as they were; done: a clean form
                        reject=RejectForm() if refused else RejectForm(formdata=None),
-                       is_error=status != 200, args=args.to_dict(), back=urlencode(list(args.items(multi=True))),
+                       is_error=status != 200, args=staff_search.address_args(args),
+                       back=urlencode(list(args.items(multi=True))), search_lost=staff_search.lost_notice(args),
                        labels=STATUS_LABELS, channels=CHANNEL_LABELS, social=SOCIAL_STATUS_LABELS, sorts=SORTS)
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @role_required(*OFFICER)
 def queue():
-    return _queue_page(request.args)
+    """The queue. Its filter form is POSTed and answered with a redirect, so that a name or an IIN typed into the
+    search never appears in the address, the history or a log (bastau/staff_search.py)."""
+    if request.method == "POST":
+        return staff_search.posted_search(".queue")
+    return staff_search.text_out_of_address(".queue") or _queue_page(request.args)
 
 
 @bp.post("/decide")
 @role_required(*OFFICER)
 def decide():
     """Confirm or reject the ticked applications (one or hundreds) in one go."""
-    ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+    ids = as_ids(request.form.getlist("application"))
     confirm = request.form.get("action") == "confirm"
     form = RejectForm()
     if not ids:
@@ -117,6 +123,10 @@ def decide():
         message += " " + ngettext("%(num)d was left as it was: its status had already changed.",
                                   "%(num)d were left as they were: their status had already changed.",
                                   len(outcome.skipped))
+    if outcome.waiting_consent:
+        message += " " + ngettext("%(num)d was left as it was: the citizen's own consent is not recorded yet.",
+                                  "%(num)d were left as they were: the citizens' own consent is not recorded yet.",
+                                  len(outcome.waiting_consent))
     return _after_decision(message)
 
 
@@ -154,7 +164,7 @@ def new_list():
     """Preview who goes on the list, then send it: it gets the next number and is frozen."""
     candidates = db.session.scalars(lists.ready_to_send(current_user)).all()
     if request.method == "POST":
-        chosen = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+        chosen = as_ids(request.form.getlist("application"))
         try:
             sent = lists.send_list(current_user, chosen)
         except lists.ListError as error:
@@ -173,8 +183,8 @@ def revise(list_id: int):
         abort(404)
     candidates = db.session.scalars(lists.ready_to_send(current_user)).all()
     if request.method == "POST":
-        remove = [int(i) for i in request.form.getlist("remove") if i.isdigit()]
-        add = [int(i) for i in request.form.getlist("add") if i.isdigit()]
+        remove = as_ids(request.form.getlist("remove"))
+        add = as_ids(request.form.getlist("add"))
         try:
             revised = lists.revise_list(current_user, sent, remove, add, request.form.get("note"))
         except lists.ListError as error:

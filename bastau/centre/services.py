@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from .. import rules
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db
@@ -17,6 +18,7 @@ class Outcome:
     """What a bulk decision did: who moved, and who was left as they were (their status had changed)."""
     moved: list[Application] = field(default_factory=list)
     skipped: list[Application] = field(default_factory=list)
+    waiting_consent: list[Application] = field(default_factory=list)  # the citizen has not consented yet
 
 
 def decide_target_group(actor: User, application_ids: list[int], confirm: bool,
@@ -33,9 +35,11 @@ def decide_target_group(actor: User, application_ids: list[int], confirm: bool,
         found = db.session.scalars(applications_for(actor).where(Application.id.in_(application_ids))).all()
         outcome = Outcome()
         for application in found:
-            if application.status == Status.SUBMITTED and may_move(application.status, target):
+            if not rules.may_decide_target_group(application.consent_pending):
+                outcome.waiting_consent.append(application)
+            elif application.status == Status.SUBMITTED and may_move(application.status, target):
                 move_to(application, target, by=actor, reason=None if confirm else reason,
-                        note=None if confirm else note)
+                        typed=None if confirm else note)
                 outcome.moved.append(application)
             else:
                 outcome.skipped.append(application)

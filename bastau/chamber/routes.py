@@ -7,6 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..extensions import db
+from ..ids import as_ids
 from ..labels import LIST_STATE_LABELS
 from ..lists import services as lists
 from ..lists.pages import list_page
@@ -33,7 +34,7 @@ def review(list_id: int):
     sent = db.session.scalar(lists.lists_for(current_user).where(ApplicantList.id == list_id))
     if sent is None:
         abort(404)
-    entry_ids = [int(i) for i in request.form.getlist("entry") if i.isdigit()]
+    entry_ids = as_ids(request.form.getlist("entry"))
     approve = request.form.get("action") == "approve"
     if not entry_ids:
         return _back(sent, _l("Tick at least one name."), 422)

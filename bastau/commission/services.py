@@ -103,9 +103,9 @@ def decide_expulsion(member: User, application_id: int, expel: bool, reason: str
         if expel:
             if not may_move(application.status, Status.EXPELLED):
                 raise Refused(NOT_IN_TRAINING)
-            move_to(application, Status.EXPELLED, by=member, reason=reason, note=note)
+            move_to(application, Status.EXPELLED, by=member, reason=reason, typed=note)
         else:
-            audit.record(KEPT, member, application, reason=reason, note=note)
+            audit.record(KEPT, member, application, reason=reason, typed=note)
         review = ExpulsionReview(application_id=application.id, expel=expel, reason=reason, note=note,
                                  decided_on=decided_on, unexcused_days=tally.unexcused, decided_by_id=member.id)
         db.session.add(review)

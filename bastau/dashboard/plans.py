@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..clock import today
 from ..models import Role
-from ..web import render_page, role_required
+from ..web import body_too_large, render_page, role_required, too_many_parts
 from . import plan_services as plans
 from .plan_forms import UploadForm, YearPicker
 
@@ -44,7 +44,8 @@ def _too_large(_error):
         abort(403)
     year = _year((request.view_args or {}).get("year"))
     region_id = (request.view_args or {}).get("region_id")
-    refused = plans.PlanRefused(_("The file is larger than 1 MB: upload the template with the plans only."))
+    refused = plans.PlanRefused(_("The file is larger than 1 MB: upload the template with the plans only.")
+                                if body_too_large() else too_many_parts())  # thousands of form parts: not the file
     if region_id is None:
         if current_user.role != Role.NATIONAL_ADMIN:
             abort(403)

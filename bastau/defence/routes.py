@@ -11,6 +11,7 @@ from ..access import applications_for
 from ..clock import today
 from ..database import alphabetically
 from ..extensions import db, limiter
+from ..ids import as_ids
 from ..labels import STATUS_LABELS
 from ..lifecycle import certificate_due
 from ..models import Application, DefenceSession, Role, Status
@@ -148,7 +149,7 @@ def score(session_id: int, application_id: int):
 
 
 def _absent_ids(values) -> set[int]:
-    return {int(i) for i in values if i.isascii() and i.isdigit() and len(i) < 10}
+    return set(as_ids(values))
 
 
 def _confirm_page(session_id: int, absent: set[int], status: int = 200, **context):
@@ -310,6 +311,9 @@ def _verification(number: str) -> dict:
         if revoked is None:
             return {"found": None}
     shown = found or revoked
+    if shown.application.anonymised_at is not None:
+        # The holder withdrew their consent (or the retention period ended): only that it was issued, no name.
+        return {"found": shown, "revoked": revoked, "erased": True, "kind": KIND_LABELS[shown.kind.value]}
     first, last = services.cohort_dates(shown.cohort_id)
     priority = rules.gives_loan_priority(shown.kind.value) and found is not None
     until = rules.loan_priority_until(shown.issued_on) if priority else None

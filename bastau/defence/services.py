@@ -467,13 +467,13 @@ def reopen_session(actor: User, session_id: int, reason: str, today: date) -> De
                                               issued_on=certificate.issued_on, revoked_on=today,
                                               reopening_id=reopening.id))
             audit.record("certificate_revoked", actor, by_application[certificate.application_id],
-                         note=f"{certificate.number}: {reason}"[:1000])
+                         note=certificate.number, typed=reason)
             db.session.delete(certificate)
         db.session.execute(sa.delete(DefenceResult).where(DefenceResult.session_id == session.id))
         for application in found.people:
-            move_to(application, Status.TRAINING_COMPLETED, by=actor, note=reason)
+            move_to(application, Status.TRAINING_COMPLETED, by=actor, typed=reason)
         audit.record("defence_session_reopened", actor,
-                     note=f"{session.cohort.title}: {session.held_on.isoformat()}: {reason}")
+                     note=f"{session.cohort.title}: {session.held_on.isoformat()}", typed=reason)
     return reopening
 
 

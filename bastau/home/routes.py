@@ -10,7 +10,7 @@ from flask_login import logout_user
 from .. import rules
 from ..clock import today
 from ..models import MciRate, Role
-from ..sessions import TERMINAL_COOKIE, TERMINAL_YEARS, is_terminal, terminal_cookie_value
+from ..sessions import TERMINAL_COOKIE, TERMINAL_YEARS, clear_site_data, is_terminal, terminal_cookie_value
 from ..urls import safe_next
 from ..web import render_page, role_required
 
@@ -42,7 +42,7 @@ def finish():
     """'Finish' on a shared terminal: this session ends for good, and the next person starts clean."""
     logout_user()
     session.end()
-    return redirect(url_for(".finished"))
+    return clear_site_data(redirect(url_for(".finished")), keeps_unsent_marks=bool(request.form.get("unsent")))
 
 
 @bp.get("/finished")
@@ -58,8 +58,12 @@ def session_ended():
     logout_user()
     session.end()
     if back:
-        return redirect(url_for("staff.login", next=back, ended=1))
-    return render_template("home/finished.html", timed_out=True)
+        response = redirect(url_for("staff.login", next=back, ended=1))
+    else:
+        response = current_app.make_response(render_template("home/finished.html", timed_out=True))
+    # On a shared terminal the next person may be a stranger: the cache goes too (not the storage: nobody is
+    # there to say whether it still holds marks not yet sent). A person's own phone keeps its cached scripts.
+    return clear_site_data(response, storage=False) if is_terminal(current_app, request) else response
 
 
 @bp.post("/session/keep-alive")

@@ -20,7 +20,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import JobRun, utcnow
 from ..sms import outbox as sms_outbox
-from . import due
+from . import due, retention
 
 log = logging.getLogger("bastau.jobs")
 
@@ -49,6 +49,8 @@ PERIODIC = (
         "SMS to everyone whose training starts tomorrow (sent from 09:00: quiet hours)"),
     Job("reference_data", 60, due.reference_data,
         "next year's MCI or holidays missing, no active lender -> the national administrator's desk"),
+    Job("personal_data_retention", 1440, retention.anonymise_expired,
+        "personal data of applications whose retention period ended (PERSONAL_DATA_RETENTION_YEARS) -> anonymised"),
     # These two commit inside the run (the claim before the hand-over, never a second send; no write lock held
     # while the gateway answers): see bastau/sms/outbox.py.
     Job("sms_delivery", 1, sms_outbox.deliver_due,

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
+from ..ids import query_id
 from ..labels import DECISION_LABELS, ROLE_LABELS
 from ..models import ApplicantList, Role
 from ..web import render_page, role_required
@@ -47,7 +48,7 @@ def changes(list_id: int):
     """What changed between this version and the one before it (or the one chosen)."""
     newer = _list_or_404(list_id)
     all_versions = lists.versions(newer)
-    older_id = request.args.get("from", type=int)
+    older_id = query_id("from")
     older = next((v for v in all_versions if v.id == older_id), None) or next(
         (v for v in reversed(all_versions) if v.version < newer.version), None)
     if older is None:  # the first version: nothing to compare with

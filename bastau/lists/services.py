@@ -133,7 +133,7 @@ def review_entries(actor: User, sent: ApplicantList, entry_ids: list[int], appro
             else:
                 entry.reason, entry.note = reason, (note or "").strip()[:300] or None
                 audit.record("returned_to_centre", actor, application, from_status=application.status,
-                             to_status=None, reason=reason, note=entry.note)
+                             to_status=None, reason=reason, typed=entry.note)
             decided += 1
     return decided, skipped
 

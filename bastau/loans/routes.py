@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import rules
 from ..clock import today
+from ..ids import as_id
 from ..labels import STATUS_LABELS
 from ..models import Role, Status
 from ..web import render_page, role_required
@@ -43,8 +44,9 @@ def _picks(values) -> list[tuple[int, int]]:
     picks = []
     for value in values[:1000]:
         person, _, months = value.partition("-")
-        if person.isdigit() and months.isdigit():
-            picks.append((int(person), int(months)))
+        person, months = as_id(person), as_id(months)
+        if person is not None and months is not None:
+            picks.append((person, months))
     return picks
 
 

@@ -248,7 +248,7 @@ def decline(user: User, application_id: int, *, reason: str) -> LoanReferral:
     with writing():
         application, referral = _pending(user, application_id)
         referral.outcome, referral.decline_reason = LoanOutcome.DECLINED, reason
-        move_to(application, Status.LOAN_DECLINED, by=user, note=reason)
+        move_to(application, Status.LOAN_DECLINED, by=user, typed=reason)
         return referral
 
 

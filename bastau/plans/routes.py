@@ -7,6 +7,8 @@ staff roles are refused (403). Every page works without JavaScript.
 """
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -15,10 +17,12 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import disk_full
 from ..extensions import db
 from ..labels import ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role
-from ..web import OPENED, render_page, role_required
+from ..web import (OPENED, body_too_large, keep_start_of_body, render_page, role_required, start_of_body,
+                   too_many_parts)
 from . import services
 from .forms import ACCEPT, SECTOR_LABELS, PlanForm
 from .storage import plan_storage
@@ -35,6 +39,7 @@ def _limit_request_size() -> None:
     """Cap upload requests before anything reads the body (CSRF protection reads the form first)."""
     if request.blueprint == bp.name and request.method == "POST":
         request.max_content_length = services.MAX_REQUEST_BYTES + REQUEST_SLACK
+        keep_start_of_body(FIELDS_READ_AT_MOST)  # what was typed, should the form be refused as too large
 
 
 @bp.record_once
@@ -53,6 +58,8 @@ def _too_large(_error):
     photo = first_file is not None and first_file.lower().endswith((".jpg", ".jpeg", ".png"))
     form.plan.errors = [services.PHOTOS_TOO_BIG if photo else services.TOO_BIG if first_file else
                         services.TOO_BIG_REQUEST]
+    if not body_too_large():  # thousands of form parts, not a big file: say that
+        form.plan.errors = [too_many_parts()]
     application_id = (request.view_args or {}).get("application_id")
     if application_id is not None and current_user.is_authenticated and current_user.role in TRAINER:
         application = _readable_or_404(application_id)
@@ -78,7 +85,9 @@ def _fields_before_the_file() -> tuple[MultiDict, str | None]:
     if kind != "multipart/form-data" or not boundary:
         return fields, None
     decoder = MultipartDecoder(boundary.encode("latin-1"), max_form_memory_size=FIELDS_READ_AT_MOST)
-    stream, read, name, value = request.environ.get("wsgi.input"), 0, None, b""
+    kept = start_of_body()
+    stream = io.BytesIO(kept) if kept is not None else request.environ.get("wsgi.input")
+    read, name, value = 0, None, b""
     try:
         while stream is not None and read < FIELDS_READ_AT_MOST:
             chunk = stream.read(min(16 * 1024, FIELDS_READ_AT_MOST - read))
@@ -149,7 +158,19 @@ def _receive(form: PlanForm, scope, application: Application, actor):
                                plan_storage())
     except services.Refused as refused:
         form.plan.errors = [*form.plan.errors, refused.message]
+    except Exception as error:
+        if not disk_full.is_disk_full(error):
+            raise
+        # The file and the row were undone (services.upload); the page with the summary kept says to come back.
+        disk_full.remember()
+        current_app.logger.error("disk full while storing a business plan: %s", error)
+        form.plan.errors = [*form.plan.errors, services.NO_ROOM]
     return None
+
+
+def _refused_status(form: PlanForm) -> int:
+    """422 for a file or summary to correct; 503 (try later) when only the disk was full."""
+    return 503 if services.NO_ROOM in form.plan.errors else 422
 
 
 def _send(plan) -> object:
@@ -187,7 +208,7 @@ def upload():
     if plan is not None:
         flash(_("Your business plan is saved (version %(version)d).", version=plan.version))
         return redirect(url_for("status.view"))
-    return _upload_page(form, application, staff=False, status=422)
+    return _upload_page(form, application, staff=False, status=_refused_status(form))
 
 
 upload.on_csrf_error = lambda: _renewed(staff=False)
@@ -235,7 +256,7 @@ def upload_for(application_id: int):
     if plan is not None:
         flash(_("The business plan is saved (version %(version)d).", version=plan.version))
         return redirect(url_for(".application", application_id=found.id))
-    return _upload_page(form, found, staff=True, status=422)
+    return _upload_page(form, found, staff=True, status=_refused_status(form))
 
 
 upload_for.on_csrf_error = lambda: _renewed(staff=True)

@@ -1,8 +1,11 @@
 """Business plans: what a file really is, who may see whose plans, and storing a new version.
 
 The type of an upload is read from its content, never from its name: an .exe renamed to plan.pdf or an HTML
-page named plan.docx is refused and nothing is stored. DOCX and ODT are zip archives; they are only listed
-(never unpacked) and refused when they claim to unpack to more than 50 MB or hold more than 1,000 entries.
+page named plan.docx is refused and nothing is stored. DOCX and ODT are zip archives: each entry is inflated
+(into nothing, only counted) to the end of its own stream, so the archive is refused when it really unpacks to
+more than 50 MB or holds more than 1,000 entries, whatever sizes it declares (bastau/archives.py). A PDF that
+carries a script, a program to launch or an attached file is refused with the way to a plain one
+(plans/pdf_content.py). A photo is refused above 50 megapixels, before its pixels are decoded.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import audit
+from .. import archives, audit
 from ..access import applications_for
 from ..database import writing
 from ..extensions import db
@@ -24,6 +27,7 @@ from ..lifecycle import PLAN_STEPS
 from ..models import Application, BusinessPlan, Cohort, Role, Sector, User
 from ..refusals import NotFound, Refused
 from ..trainer.services import cohorts_for
+from .pdf_content import Unreadable, active_content
 from .storage import LocalStorage
 
 MAX_BYTES = 10 * 1024 * 1024              # per file
@@ -33,6 +37,9 @@ PHOTO_LONG_SIDE = 2000                    # pixels kept of a page's photo: sharp
 MAX_REQUEST_BYTES = max(MAX_BYTES, MAX_PHOTOS_BYTES)
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024     # DOCX / ODT: the sum of the entries' sizes
 MAX_ENTRIES = 1000
+# A page photographed by the largest phone cameras (50 MP) or scanned at 600 dpi (A4: 35 MP) stays below; a
+# "decompression bomb" (a few KB that decode to gigabytes of pixels) does not.
+MAX_PIXELS = 50_000_000
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 UPLOADED = "plan_uploaded"
 
@@ -61,6 +68,13 @@ PHOTOS_TOO_BIG = _l("The photos together are larger than 20 MB. Take them in low
                     "upload them again.")
 TOO_BIG_REQUEST = _l("What you chose is too large: one file can be up to 10 MB, photos together up to 20 MB. Make "
                      "it smaller (for example, save the scans in lower quality) and upload it again.")
+PDF_ACTIVE = _l("This PDF contains a script, an attached file or an action that runs when it is opened, which is not "
+                "accepted for safety. Open it and save it again as a plain PDF (“Print” → “Save as PDF”), or "
+                "photograph the pages and upload the photos.")
+TOO_MANY_PIXELS = _l("The picture is too large (more than 50 megapixels). Take the photo in a lower resolution, or "
+                     "save the picture smaller, and upload it again.")
+NO_ROOM = _l("There is no room to save the file right now. Nothing was lost: your earlier versions are safe and "
+            "this one was not saved. Please try again in a few minutes (choose the file again).")
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Word .doc (and .xls) files
 
 
@@ -158,6 +172,9 @@ def _pdf_of(photos: list[Received]) -> Received:
     for photo in photos:
         photo.data.seek(0)
         with Image.open(photo.data) as opened:
+            # A JPEG is decoded straight at 1/2, 1/4 or 1/8 of its size when that is still large enough: a 50 MP
+            # photo then takes a few MB of memory, not 150.
+            opened.draft("RGB", (PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))
             page = ImageOps.exif_transpose(opened)
             page = page.convert("RGB")
         page.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))
@@ -188,7 +205,7 @@ def detect(data: BinaryIO) -> Kind:
     head = data.read(8)
     data.seek(0)
     if head.startswith(b"%PDF-"):
-        return PDF
+        return _pdf(data)
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return _image(data, "PNG", PNG)
     if head.startswith(b"\xff\xd8\xff"):
@@ -200,8 +217,26 @@ def detect(data: BinaryIO) -> Kind:
     raise Refused(NOT_ACCEPTED)
 
 
+def _pdf(data: BinaryIO) -> Kind:
+    """A PDF with nothing in it that acts by itself when opened (see plans/pdf_content.py)."""
+    try:
+        found = active_content(data.read())
+    except Unreadable:
+        found = {"unreadable"}
+    finally:
+        data.seek(0)
+    if found:
+        raise Refused(PDF_ACTIVE)
+    return PDF
+
+
+# Phones with several cameras write JPEG with the extra pictures appended; Pillow calls those "MPO".
+IMAGE_FORMATS = {"JPEG": ("JPEG", "MPO"), "PNG": ("PNG",)}
+
+
 def _image(data: BinaryIO, expected: str, kind: Kind) -> Kind:
-    """Let Pillow parse the image to be sure it is one (and not a decompression bomb)."""
+    """Let Pillow parse the image to be sure it is one, and count its pixels from the header, before decoding any
+    (a decompression bomb is a few KB that decode to gigabytes)."""
     import warnings
 
     from PIL import Image
@@ -209,25 +244,33 @@ def _image(data: BinaryIO, expected: str, kind: Kind) -> Kind:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(data) as image:
-                found = image.format
-                image.verify()
+                found, pixels = image.format, image.width * image.height
+                if pixels <= MAX_PIXELS:
+                    image.verify()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise Refused(TOO_MANY_PIXELS) from None
     except Exception:
         raise Refused(DAMAGED) from None
     finally:
         data.seek(0)
-    if found != expected:
+    if found not in IMAGE_FORMATS[expected]:
         raise Refused(NOT_ACCEPTED)
+    if pixels > MAX_PIXELS:
+        raise Refused(TOO_MANY_PIXELS)
     return kind
 
 
 def _document(data: BinaryIO) -> Kind:
-    """DOCX or ODT, from the archive's table of contents; nothing is unpacked but the 39-byte ODT mimetype."""
+    """DOCX or ODT: the archive is inflated entry by entry and counted (never trusting its declared sizes), then
+    told apart by its table of contents and the ODT mimetype."""
+    try:
+        names = set(archives.unpacked_sizes(data, MAX_ENTRIES, MAX_UNPACKED_BYTES))
+    except archives.ArchiveTooLarge:
+        raise Refused(ARCHIVE_TOO_BIG) from None
+    except archives.ArchiveDamaged:
+        raise Refused(DAMAGED) from None
     try:
         with zipfile.ZipFile(data) as archive:
-            entries = archive.infolist()
-            if len(entries) > MAX_ENTRIES or sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-                raise Refused(ARCHIVE_TOO_BIG)
-            names = {entry.filename for entry in entries}
             if "mimetype" in names:
                 with archive.open("mimetype") as entry:
                     if entry.read(len(ODT_MIMETYPE) + 1).strip() == ODT_MIMETYPE:

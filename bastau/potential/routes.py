@@ -14,11 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from .. import rules
+from .. import rules, staff_search
 from ..access import applications_for
 from ..clock import today
-from ..collation import by_name
+from ..collation import by_name, name_contains
 from ..extensions import db, limiter
+from ..ids import as_id
 from ..labels import NEXT_STEPS, STATUS_LABELS
 from ..models import (
     Application,
@@ -154,12 +155,18 @@ def pass_mark(year: int):
 
 # ---- Chamber staff: the test of one applicant ----
 
-@bp.get("/chamber/tests")
+@bp.route("/chamber/tests", methods=["GET", "POST"])
 @role_required(Role.CHAMBER_STAFF)
 def waiting():
-    """Applicants of the district who wait for the test, and the latest results."""
+    """Applicants of the district who wait for the test, and the latest results. The search is POSTed and kept
+    under a key, so that a name or an IIN never sits in the address (bastau/staff_search.py)."""
+    if request.method == "POST":
+        return staff_search.posted_search(".waiting")
+    moved = staff_search.text_out_of_address(".waiting")
+    if moved is not None:
+        return moved
     mine = applications_for(current_user)
-    text = " ".join(request.args.get("q", "").split())[:100]
+    text = staff_search.recalled(request.args)[0]
     query = _waiting_search(mine.where(Application.status == Status.LIST_APPROVED), text)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max(1, -(-total // WAITING_PAGE))
@@ -171,7 +178,9 @@ def waiting():
     tested = db.session.scalars(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
                                 .order_by(Application.updated_at.desc()).limit(50)).all()
     return render_page("potential/waiting.html", "potential/_waiting.html", waiting=waiting_list, tested=tested,
-                       labels=STATUS_LABELS, q=text, total=total, page=page, pages=pages)
+                       labels=STATUS_LABELS, q=text, total=total, page=page, pages=pages,
+                       search_key=request.args.get(staff_search.PARAM, ""),
+                       search_lost=staff_search.lost_notice(request.args))
 
 
 WAITING_PAGE = 50
@@ -187,10 +196,7 @@ def _waiting_search(query: sa.Select, text: str) -> sa.Select:
     compact = text.replace(" ", "")
     if compact.isdigit():
         return query.where(Application.iin.startswith(compact))
-    needle = text.lower()  # autoescape: a typed % or _ is a character, not a wildcard
-    full_name = sa.func.lower(Application.surname + " " + Application.first_name)
-    return query.where(sa.or_(full_name.contains(needle, autoescape=True),
-                              sa.func.lower(Application.first_name).contains(needle, autoescape=True)))
+    return query.where(name_contains(Application.search_name, text))  # case, Ё/Е, NFC: bastau.collation
 
 
 def _application(application_id: int) -> Application:
@@ -298,8 +304,9 @@ def _posted_answers(form) -> dict[int, int]:
     """{question id: option id} from radio buttons named q<question id>; anything else is ignored."""
     answers = {}
     for key, value in form.items():
-        if key.startswith("q") and key[1:].isascii() and key[1:].isdigit() and value.isascii() and value.isdigit():
-            answers[int(key[1:])] = int(value[:12])
+        question, option = as_id(key[1:]) if key.startswith("q") else None, as_id(value)
+        if question is not None and option is not None:
+            answers[question] = option
     return answers
 
 

@@ -399,7 +399,7 @@ def correct_paper_score(application_id: int, sitting_id: int, user: User, score:
         old = sitting.score
         passed = rules.test_passed(score, sitting.pass_mark)
         audit.record(SCORE_CORRECTED, user, application,
-                     note=f"{old} → {score} / {sitting.max_score}: {reason}")
+                     note=f"{old} → {score} / {sitting.max_score}", typed=reason)
         sitting.score, sitting.passed = score, passed
         target = Status.TEST_PASSED if passed else Status.TEST_FAILED
         if application.status != target:

@@ -42,8 +42,10 @@ from .texts import TEXTS
 
 log = logging.getLogger("bastau.sms")
 
-ALWAYS_SENT = frozenset({"access_code"})  # the person has just asked for it: sent even after they stopped SMS
-SECRET_KINDS = frozenset({"access_code"})  # staff pages show these with the code hidden
+# The person has just asked for it (a new access code; the consent code at an operator's desk): sent even after
+# they stopped SMS, and while an assisted application waits for their consent.
+ALWAYS_SENT = frozenset({"access_code", "consent_code"})
+SECRET_KINDS = frozenset({"access_code", "consent_code"})  # staff pages show these with the code hidden
 STALE_ERROR = "unknown: the worker stopped while sending"
 CAP_ERROR = "not sent: the daily limit of SMS to this phone was reached"
 UNDELIVERED_ERROR = "the gateway reported it undelivered"
@@ -330,10 +332,13 @@ def messages_of(application_id: int) -> list[SmsMessage]:
 
 
 _CODE = re.compile(r"\d{4} ?\d{4}")
+_CONSENT_CODE = re.compile(r"\b\d{3} \d{3}\b")
 
 
 def shown_text(message: SmsMessage) -> str:
     """The text as staff may read it: an access code is the person's own key to their status page."""
+    if message.kind == "consent_code":  # "123 456": else the operator could confirm the consent themself
+        return _CONSENT_CODE.sub("••• •••", message.text)
     if message.kind in SECRET_KINDS:
         return _CODE.sub("•••• ••••", message.text)
     return message.text

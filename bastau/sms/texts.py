@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 TEXTS = {
     "receipt": _l("Bastau: application %(reference)s received. Check its status at %(url)s"),
     "access_code": _l("Bastau: the new access code for %(reference)s is %(code)s. The old one no longer works."),
+    "consent_code": _l("Bastau %(reference)s: code %(code)s. Tell it to the operator only if you agree to the "
+                       "processing of your personal data."),
     "target_group_confirmed": _l("Bastau %(reference)s: the employment centre confirmed that you are in the target "
                                  "group."),
     "not_target_group": _l("Bastau %(reference)s: not in the target group (%(reason)s). Questions: the employment "

@@ -1,6 +1,8 @@
 """Staff sign-in and the front-desk operator's pages (assisted applications)."""
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -9,7 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import kept_forms, notices, rules, withdrawal
+from .. import kept_forms, notices, withdrawal
+from ..accounts import signin
 from ..access import applications_for
 from ..apply.services import earlier_applications
 from ..centre.forms import RejectForm
@@ -19,6 +22,7 @@ from ..lifecycle import WITHDRAWERS
 from ..labels import ACTION_LABELS, ALL_REASON_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role, Status, User
 from ..refusals import Refused
+from ..sessions import clear_site_data
 from ..urls import safe_next
 from ..web import render_page, role_required
 
@@ -54,37 +58,51 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password", "maxlength": 200})
 
 
-def find_staff(login: str) -> User | None:
-    phone = rules.normalise_mobile(login)
-    condition = User.username == login.strip().lower()
-    if phone:
-        condition = sa.or_(condition, User.phone == phone)
-    return db.session.scalar(sa.select(User).where(condition).limit(1))
+def _paused(limit, for_the_username: bool = False):
+    """Too many failed sign-ins: the form again (the username kept), when to try again, in the person's language.
+    The same page whether or not the username exists (bastau/accounts/signin.py)."""
+    again, wait = signin.try_again_text(limit.reset_at)
+    reason = _l("Too many wrong passwords for this username. Other staff can still sign in here.") \
+        if for_the_username else None
+    response = render_page("staff/login.html", form=LoginForm(), status=429, paused=again, paused_reason=reason)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    from ..errors import error_page
+    response = getattr(error, "response", None)
+    return response if response is not None else error_page(429)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], deduct_when=signin.failed,
+               on_breach=_paused)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_LIMIT"], key_func=signin.account_key, methods=["POST"],
+               deduct_when=signin.failed, on_breach=partial(_paused, for_the_username=True))
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_staff(form.login.data)
-        if user and user.active and user.check_password(form.password.data):
+        user = signin.signed_in_user(form.login.data, form.password.data)
+        if user is not None:
             kept = kept_forms.carry()  # forms kept when the sign-in ran out (bastau/kept_forms.py)
             session.clear()
             session.regenerate()
             login_user(user)
             kept_forms.put_back(kept)
-            return redirect(safe_next(request.args.get("next"), url_for(".home")))
-        return render_page("staff/login.html", form=form, status=401,
+            return signin.remember_browser(redirect(safe_next(request.args.get("next"), url_for(".home"))))
+        return render_page("staff/login.html", form=form, status=signin.WRONG_CREDENTIALS,
                            error=_l("Wrong username or password, or the account is disabled."))
     return render_page("staff/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
+    """Sign out, and clear what this browser keeps of the site (bastau/sessions.py: clear_site_data)."""
     logout_user()
     session.end()
-    return redirect(url_for(".login"))
+    return clear_site_data(redirect(url_for(".login")), keeps_unsent_marks=bool(request.form.get("unsent")))
 
 
 @bp.get("/")

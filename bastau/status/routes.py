@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
-from .. import rules, withdrawal
+from .. import personal_data, rules, withdrawal
 from ..apply.services import application_for_new_code, find_application, reissue_access_code, set_sms_opt_in
 from ..extensions import db, limiter
 from ..forms import well_formed_iin
@@ -318,3 +318,50 @@ def _withdraw_token_expired():
 withdraw.on_csrf_error = _withdraw_token_expired
 CANNOT_WITHDRAW = _l("This application can no longer be withdrawn: the training is completed or the application is "
                      "closed.")
+
+
+# ---- Withdrawal of consent: the person's personal data are erased (a confirm step first; no JavaScript needed) ----
+
+class WithdrawConsentForm(FlaskForm):
+    understood = BooleanField(_l("I understand that my data will be erased for good"),
+                              validators=[DataRequired(message=_l("Tick the box to confirm, or go back to keep "
+                                                                  "your data."))])
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def withdraw_consent():
+    """What withdrawing consent does, the box to tick, then the withdrawal and erasure; the session ends with it."""
+    application = _opened_application()
+    if application is None or application.anonymised_at is not None:
+        return redirect(url_for(".lookup"))
+    form = WithdrawConsentForm()
+    if form.validate_on_submit():
+        try:
+            personal_data.withdraw_consent(application.id, by=APPLICANT)
+        except Refused as refused:
+            return _consent_page(application, form, error=refused.message, status=409)
+        session.end()  # nothing of the person stays open on this screen
+        return redirect(url_for(".consent_withdrawn"))
+    return _consent_page(application, form, status=422 if form.errors else 200)
+
+
+def _consent_page(application: Application, form, status: int, **context):
+    return render_page("status/consent.html", application=application, form=form, labels=STATUS_LABELS,
+                       leaves=personal_data.leaves_the_programme(application), status=status, **context)
+
+
+def _consent_token_expired():
+    application = _opened_application()
+    if application is None:
+        return redirect(url_for(".lookup"))
+    return _consent_page(application, WithdrawConsentForm(meta={"csrf": False}), status=400,
+                         notice=_l("For your safety the page was renewed. Tick the box and press the button again."))
+
+
+withdraw_consent.on_csrf_error = _consent_token_expired
+
+
+@bp.get("/consent/done")
+def consent_withdrawn():
+    """Said to whoever opens it: it names no one and shows nothing of anyone."""
+    return render_page("status/consent_done.html")

@@ -20,6 +20,7 @@ from ..clock import today
 from ..database import alphabetically
 from ..extensions import db
 from ..absences import is_at_risk, warning_first
+from ..ids import as_id
 from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS
 from ..models import Application, Attendance, Cohort, Mark, Role, Status, TrainingDay
 from ..web import render_page, role_required
@@ -171,7 +172,7 @@ def marks(day_id: int):
             sent.append(services.Sent(key, delivered=item["delivered"] is True))
             continue
         person, mark = item.get("person"), item.get("mark")
-        if not isinstance(person, int) or isinstance(person, bool) or mark not in values:
+        if not isinstance(person, int) or as_id(person) is None or mark not in values:
             refused[key] = _("The marks could not be read. Reload the page and tap them again.")
             continue
         reason = item.get("reason") if isinstance(item.get("reason"), str) else ""

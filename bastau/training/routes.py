@@ -10,6 +10,7 @@ from flask_login import current_user
 from .. import rules
 from ..clock import today
 from ..extensions import db, htmx
+from ..ids import as_id, as_ids
 from ..labels import STATUS_LABELS
 from ..models import Application, Cohort, District, Role
 from ..web import render_page, role_required
@@ -100,7 +101,7 @@ def cohort(cohort_id: int):
 def enrol(cohort_id: int):
     """Add the ticked applicants to the cohort: all of them, or none if they do not fit."""
     services.cohort_for(current_user, cohort_id)
-    ids = [int(i) for i in request.form.getlist("application") if i.isascii() and i.isdigit() and len(i) < 10]
+    ids = as_ids(request.form.getlist("application"))
     try:
         added = services.enrol(current_user, cohort_id, ids, today())
     except services.Refused as refused:
@@ -114,11 +115,11 @@ def enrol(cohort_id: int):
 def unenrol(cohort_id: int):
     """Take one participant out of the cohort before training starts."""
     services.cohort_for(current_user, cohort_id)
-    application_id = request.form.get("application", "")
-    if not (application_id.isascii() and application_id.isdigit() and len(application_id) < 10):
+    application_id = as_id(request.form.get("application"))
+    if application_id is None:
         return _cohort_page(cohort_id, error=services.NOT_ENROLLED, status=422)
     try:
-        removed = services.unenrol(current_user, cohort_id, int(application_id), today())
+        removed = services.unenrol(current_user, cohort_id, application_id, today())
     except services.Refused as refused:
         return _cohort_page(cohort_id, error=refused.message, status=409)
     flash(str(_l("%(name)s was taken out of the cohort and waits for a cohort again.", name=removed.full_name)))

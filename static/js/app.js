@@ -226,4 +226,26 @@ window.addEventListener("pageshow", function () {
     if (!submitted(event.detail) || config.verb !== "post") { return; }
     reveal(target.querySelector('[role="alert"], [role="status"]'));
   });
+
+  // Leaving (sign-out, "Finish") clears the browser's storage for the site (Clear-Site-Data, bastau/sessions.py), but
+  // never a trainer's attendance marks not yet sent (static/js/register.js keeps them in localStorage): the form
+  // says they are there, so the storage stays, and sign-out first asks whether to leave them on this phone.
+  var unsentMarks = function () {
+    var names = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) { names.push(localStorage.key(i)); }
+    } catch (e) { return false; }  // no storage to read: no marks can wait there either
+    return names.some(function (name) {
+      if (!name || name.indexOf("bastau-register:") !== 0) { return false; }
+      try { return (JSON.parse(localStorage.getItem(name) || "[]") || []).length > 0; } catch (e) { return true; }
+    });
+  };
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-leaving") || !unsentMarks()) { return; }
+    var warning = form.getAttribute("data-unsent-warning");
+    if (warning && !window.confirm(warning)) { event.preventDefault(); return; }
+    var field = form.querySelector('input[name="unsent"]') || form.appendChild(document.createElement("input"));
+    field.type = "hidden"; field.name = "unsent"; field.value = "1";
+  }, true);
 })();
