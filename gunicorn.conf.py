@@ -5,8 +5,10 @@ Every value can be changed from the environment, so one image serves every serve
 import multiprocessing
 import os
 
-# Where to listen: BIND ("127.0.0.1:8000", "unix:/run/bastau.sock"), else every interface on PORT.
-bind = [os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+# Where to listen: BIND ("127.0.0.1:8000", "unix:/run/bastau.sock"), else this machine only, on PORT. Behind
+# nginx on the same host nothing else should reach gunicorn: a client talking to it directly would skip the
+# proxy (the app believes X-Forwarded-For only from TRUSTED_PROXIES anyway, so it cannot spoof its address).
+bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"]
 
 # Sync workers, one request at a time each: requests are short and wait on the database, the code and its
 # drivers (psycopg, redis) are plain blocking ones, and nginx in front buffers slow phones' uploads and
@@ -30,7 +32,7 @@ max_requests_jitter = max_requests // 10
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
-# The proxies whose X-Forwarded-Proto gunicorn believes (the app's own TRUSTED_PROXY_COUNT does the rest).
+# The proxies whose X-Forwarded-Proto gunicorn believes (the app's own TRUSTED_PROXIES does the same for itself).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # The app writes one structured JSON line per request itself (bastau.request_log): no second access log,

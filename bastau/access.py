@@ -77,9 +77,9 @@ SEES: dict[Role, frozenset[Detail]] = {
     Role.REGIONAL_ADMIN: EVERYTHING,
     Role.NATIONAL_ADMIN: EVERYTHING,
 }
-# A lender has no account: the chamber sends the referral, which holds only what LENDER_SEES names.
-LENDER_SEES = ("full name", "IIN", "phone", "district", "certificate number", "amount requested", "term",
-               "business plan's sector, village, amount and jobs")
+# A lender has no account in Bastau: the chamber sends it the referral (name, IIN, phone, district, certificate
+# number, amount, term, and the plan's sector, village, amount and jobs) and records its answer; a lender never
+# sees attendance, absence reasons, test or defence scores, or commission notes.
 
 # The audit history's reasons and notes belong to a detail: a role without it sees the decision, not its words.
 AUDIT_DETAIL = {

@@ -105,19 +105,19 @@ SEARCH_FOLDS = str.maketrans({"ё": "е"})
 
 # Where Unicode has format and control characters at all: the BMP, plane 1 and plane 14 (the tags). Scanning only
 # these keeps building the pattern quick; tests/test_free_text.py checks that no other plane has any.
-FORMAT_AND_CONTROL_PLANES = [*range(0x20000), *range(0xE0000, 0xE1000)]
+FORMAT_AND_CONTROL_PLANES = (range(0x20000), range(0xE0000, 0xE1000))
 
 
 @lru_cache(maxsize=1)
 def _invisible() -> re.Pattern:
-    """Unicode's format characters (category Cf) and control characters (Cc) other than tab and line breaks.
+    """Unicode's format characters (category Cf) and control characters (Cc) but tab, line breaks and NUL.
 
     Cf are the bidirectional overrides and isolates (U+202A–202E, U+2066–2069, LRM/RLM), zero-width space, joiner
     and non-joiner (U+200B–200D), word joiner (U+2060), the BOM (U+FEFF), the soft hyphen (U+00AD) and the like:
     none is part of how Kazakh or Russian is written (every Kazakh letter is a precomposed code point; combining
     marks such as a stress accent are category Mn and stay), and all of them make a name or a note show other
     than it reads or hide from a search. Cc are the C0 and C1 controls (escape, backspace, bell…)."""
-    unwanted = [code for code in FORMAT_AND_CONTROL_PLANES
+    unwanted = [code for plane in FORMAT_AND_CONTROL_PLANES for code in plane
                 if unicodedata.category(chr(code)) in ("Cf", "Cc") and chr(code) not in KEPT_CONTROLS]
     ranges, start = [], unwanted[0]
     for previous, code in zip(unwanted, unwanted[1:] + [None]):

@@ -30,7 +30,7 @@ from .access import applications_for
 from .clock import kz_midnight_utc
 from .database import writing
 from .extensions import db
-from .lifecycle import APPLICANT, CALENDAR, WITHDRAWABLE, Actor, move_to
+from .lifecycle import APPLICANT, WITHDRAWABLE, Actor, move_to
 from .models import (
     ApplicantList,
     Application,

@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     def set_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.is_secure:  # over HTTPS (behind a proxy: see TRUSTED_PROXY_COUNT): never plain HTTP again
+        if request.is_secure:  # over HTTPS (behind a proxy: see TRUSTED_PROXIES): never plain HTTP again
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
             # Pages may show personal data: Back after "Finish" on a shared terminal must show nothing.

@@ -299,3 +299,25 @@ def test_test_answers_carried_with_ids_beyond_range_are_dropped(client, key, val
     answer = client.post("/test", data={"csrf_token": token, "code": "", "iin": "", key: value})
     assert answer.status_code < 500
     assert f'name="{key}"' not in page_text(answer)  # not carried on to the next page
+
+
+@pytest.mark.parametrize("value", [str(2**31), str(2**63), "9" * 20, "abc", "-1"])
+def test_commission_members_beyond_range_are_not_members(app, staff, cohort, value, make_user):
+    from bastau.models import DefenceSession
+    member = make_user(Role.COMMISSION, username="member-one")
+    client = staff(Role.CHAMBER_STAFF)
+    client.set_cookie("lang", "ru")
+    url = f"/cohorts/{cohort['cohort_id']}/defence/new"
+    token = csrf_token(client, url)
+    answer = client.post(url, data={"csrf_token": token, "held_on": today_text(), "place": "Каскелен, акимат",
+                                    "members": [str(member.id), value]})
+    assert answer.status_code in (409, 422)  # one real member and one that is none: too few
+    if value.isdigit():
+        assert translated("Choose at least two commission members of your district.", "ru") in page_text(answer)
+    assert "coerced" not in page_text(answer)  # no raw English from WTForms
+    assert _store_count(app, DefenceSession) == 0
+
+
+def today_text() -> str:
+    from bastau.clock import today
+    return (today() + timedelta(days=30)).strftime("%d.%m.%Y")

@@ -233,7 +233,7 @@ def test_an_operator_sees_the_refusal_only_when_sending_and_is_counted_per_accou
     monkeypatch.setitem(app.config, "DUPLICATE_CHECK_OPERATOR_LIMIT", "2 per hour")
     _send(app.test_client(), new_iin(BORN), "10.11.0.1", app)  # the office's address has used its anonymous limit
     operator = app.test_client()
-    login(operator, make_user(Role.OPERATOR), )
+    login(operator, make_user(Role.OPERATOR))
     assert post_form(operator, "/apply", {"iin": applied}).status_code == 422
     assert not shows(post_form(operator, "/apply", {"iin": applied}), translated(ALREADY, "kk", year=today().year))
     codes = [_send(operator, applied, "10.11.0.1", app).status_code for _ in range(3)]
@@ -253,4 +253,19 @@ def test_status_look_up_and_new_code_answer_the_same_for_an_iin_that_applied(app
     assert status == 200
 
 
-from tests.journey import receipt  # noqa: E402,F401  (the fixture)
+
+def test_a_new_code_takes_the_same_time_whether_or_not_the_iin_has_an_application(app, applied):
+    """Storing a new code and queueing its SMS takes longer than doing nothing: the answer waits for a floor."""
+    import time
+
+    from bastau.apply.services import CODE_ANSWER_TAKES
+    birth = BORN.strftime("%d.%m.%Y")
+    taken = {}
+    for iin in (applied, new_iin(BORN)):
+        client = app.test_client()
+        token = csrf_token(client, "/status/code")
+        started = time.perf_counter()
+        answer = client.post("/status/code", data={"way": "iin", "iin": iin, "birth_date": birth, "csrf_token": token})
+        taken[iin] = time.perf_counter() - started
+        assert answer.status_code == 200
+    assert all(seconds >= CODE_ANSWER_TAKES for seconds in taken.values()), taken

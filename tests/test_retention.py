@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from bastau import demo, personal_data

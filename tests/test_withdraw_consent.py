@@ -72,8 +72,8 @@ def test_consent_can_be_withdrawn_after_the_training_and_the_status_stays(client
     store.execute(sa.update(Application).where(Application.id == application_id).values(status=Status.DEFENDED))
     look_up(client, receipt)
     text = page_text(client.get("/status/consent"))
-    assert translated("The training is already completed, so the application keeps its status: it is still "
-                      "counted in the programme's figures, without a name.", "kk") in text
+    assert translated("The application is already closed or its training is completed, so it keeps its status: "
+                      "it is still counted in the programme's figures, without a name.", "kk") in text
     assert post_form(client, "/status/consent", {"understood": "y"}).status_code == 302
     person = _erased(store, application_id)
     assert person.status == Status.DEFENDED and person.anonymised_at is not None
@@ -199,7 +199,7 @@ def test_withdrawal_of_consent_in_the_browser(live_server, browser, app, store, 
 def test_staff_record_a_written_request_in_the_browser(live_server, browser, app, store, make_user,
                                                        make_application, locale):
     from tests.conftest import browser_sign_in
-    from bastau.models import Certificate, CertificateKind, Cohort, User
+    from bastau.models import Certificate, CertificateKind, Cohort
     application_id = make_application(status=Status.DEFENDED, surname="Байжанова", first_name="Ақмарал")
     chamber = make_user(Role.CHAMBER_STAFF)
     with app.app_context():  # a certificate, to see its public page after the erasure

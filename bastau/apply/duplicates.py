@@ -46,6 +46,8 @@ def _counted(iin: str) -> list[tuple[str, str]]:
 def spend_a_look_up(iin: str) -> float | None:
     """Count one "has this IIN applied?" look-up. None when it may go ahead; else the time (a Unix timestamp)
     from which it may, and nothing is counted."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED=False, as for every other limit
+        return None
     strategy = limiter.limiter
     items = [(item, key) for spec, key in _counted(iin) for item in parse_many(spec)]
     used_up = [strategy.get_window_stats(item, NAMESPACE, key).reset_time

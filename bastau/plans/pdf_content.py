@@ -27,35 +27,61 @@ ACTIVE = (b"JS", b"JavaScript", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"
           b"ImportData", b"RichMedia", b"XFA")
 MAX_INFLATED = 50 * 1024 * 1024  # object streams of a 10 MB plan hold far less; more is a bomb
 HEADER_AT_MOST = 4096  # bytes of a stream's dictionary looked at (an object stream's is a line)
-DELIMITER = rb"(?=[\x00\t\n\f\r ()<>\[\]{}/%]|\Z)"
+MAX_ESCAPED_NAMES = 10_000  # fonts' names hold a few (/Arial#20Bold); thousands are a file made to keep us busy
+MAX_STREAMS = 50_000  # a 300-page scanned plan has about a thousand; far more is a file made to keep us busy
 ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 STREAM = re.compile(rb"\bstream(?:\r\n|\n|\r)")
 END_STREAM = re.compile(rb"(?:\r\n|\n|\r)?endstream")
 DIRECT_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
-
-
-def _spelt(*names: bytes) -> re.Pattern:
-    """/Name as a PDF may spell it: each letter as itself or as #xx (/J#61vaScript is /JavaScript). One compiled
-    pattern, so that a 10 MB file is searched at the regex engine's speed, not name by name in Python."""
-    def letter(byte: int) -> bytes:
-        digits = b"".join(b"[%s%s]" % (bytes([d]).lower(), bytes([d]).upper()) if chr(d).isalpha() else bytes([d])
-                          for d in b"%02x" % byte)
-        return b"(?:%s|#%s)" % (re.escape(bytes([byte])), digits)
-    return re.compile(rb"/(" + b"|".join(b"".join(letter(byte) for byte in name) for name in names) + rb")"
-                      + DELIMITER)
-
-
-# Long enough never to occur by chance in binary data: looked for in every byte of the file, streams included.
-LONG_NAMES = _spelt(*(name for name in ACTIVE if len(name) >= 5))
-ANY_NAME = _spelt(*ACTIVE)
-OBJECT_STREAM = _spelt(b"ObjStm")
-FLATE = _spelt(b"FlateDecode", b"Fl")
-OTHER_FILTER = _spelt(b"LZWDecode", b"LZW", b"ASCII85Decode", b"A85", b"ASCIIHexDecode", b"AHx",
-                      b"RunLengthDecode", b"RL", b"Crypt", b"DecodeParms", b"DP")
+NOT_IN_A_NAME = rb"\x00\t\n\f\r ()<>\[\]{}/%"
+DELIMITER = rb"(?=[" + NOT_IN_A_NAME + rb"]|\Z)"
+ESCAPED_NAME = re.compile(rb"/([^" + NOT_IN_A_NAME + rb"]*#[0-9A-Fa-f]{2}[^" + NOT_IN_A_NAME + rb"]*)")
+LONGEST_SPELT = 3 * max(len(name) for name in ACTIVE + (b"FlateDecode", b"RunLengthDecode"))  # every letter #xx
 
 
 class Unreadable(Exception):
-    """An object stream that cannot be looked into (an unusual filter, encrypted, or a bomb)."""
+    """Part of the PDF cannot be looked into (an unusual filter, encryption, a bomb, a file made to keep us busy)."""
+
+
+class Names:
+    """/Name as a PDF may spell it: as itself, or with letters as #xx (/J#61vaScript is /JavaScript). Each name
+    is searched as a literal (at the speed of bytes.find); only names holding a # are decoded one by one, and a
+    file with more of those than any document has is not looked into further."""
+
+    def __init__(self, *names: bytes):
+        self.names = frozenset(names)
+        self.literal = [(name, re.compile(re.escape(b"/" + name) + DELIMITER)) for name in names]
+
+    def found(self, text: bytes) -> set[str]:
+        found = {name.decode() for name, pattern in self.literal if pattern.search(text)}
+        return found | {name.decode() for name, _end in _escaped(text) if name in self.names}
+
+    def ends(self, text: bytes) -> list[int]:
+        """Where each occurrence of these names ends, in order."""
+        ends = [match.end() for _name, pattern in self.literal for match in pattern.finditer(text)]
+        return sorted(ends + [end for name, end in _escaped(text) if name in self.names])
+
+
+def _escaped(text: bytes) -> list[tuple[bytes, int]]:
+    """(decoded name, where it ends) of each name spelt with #xx."""
+    names = []
+    for match in ESCAPED_NAME.finditer(text):
+        if len(match.group(1)) > LONGEST_SPELT:
+            continue  # too long to spell any name we look for, even with every letter as #xx
+        if len(names) == MAX_ESCAPED_NAMES:
+            raise Unreadable("too many names spelt with #xx")
+        names.append((ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1)), match.end()))
+    return names
+
+
+# Long enough never to occur by chance in binary data: looked for in every byte of the file, streams included.
+LONG_NAMES = Names(*(name for name in ACTIVE if len(name) >= 5))
+SHORT_NAMES = Names(*(name for name in ACTIVE if len(name) < 5))
+ANY_NAME = Names(*ACTIVE)
+OBJECT_STREAM = Names(b"ObjStm")
+FLATE = Names(b"FlateDecode", b"Fl")
+OTHER_FILTER = Names(b"LZWDecode", b"LZW", b"ASCII85Decode", b"A85", b"ASCIIHexDecode", b"AHx", b"RunLengthDecode",
+                     b"RL", b"Crypt", b"DecodeParms", b"DP")
 
 
 def active_content(pdf: bytes) -> set[str]:
@@ -65,24 +91,22 @@ def active_content(pdf: bytes) -> set[str]:
     Three looks: the long names in every byte (so that no trick with the stream keyword can hide a dictionary
     from us), all names outside streams (for the short /JS), and all names inside each object stream, inflated.
     Each object stream is found by its own /Type /ObjStm, not by walking the file in order."""
-    found = _found(LONG_NAMES, pdf)
+    found = LONG_NAMES.found(pdf)
     for text in _outside_streams(pdf):
-        found |= _found(ANY_NAME, text)
+        found |= SHORT_NAMES.found(text)
     budget = [MAX_INFLATED]
     for header, body in _object_streams(pdf):
-        found |= _found(ANY_NAME, _inflate(header, body, budget))
+        found |= ANY_NAME.found(_inflate(header, body, budget))
     return found
-
-
-def _found(pattern: re.Pattern, text: bytes) -> set[str]:
-    return {ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1)).decode()
-            for match in pattern.finditer(text)}
 
 
 def _outside_streams(pdf: bytes):
     """The file's text with the bytes of its streams (page contents, images, fonts) left out."""
-    position = 0
+    position, count = 0, 0
     while (found := STREAM.search(pdf, position)) is not None:
+        count += 1
+        if count > MAX_STREAMS:
+            raise Unreadable("too many streams")
         yield pdf[position:found.end()]
         body_end = _stream_end(pdf, _header(pdf, found.start()), found.end())
         ended = END_STREAM.match(pdf, body_end)
@@ -92,11 +116,19 @@ def _outside_streams(pdf: bytes):
 
 def _object_streams(pdf: bytes):
     """(header, packed bytes) of every stream whose dictionary says /Type /ObjStm."""
-    for name in OBJECT_STREAM.finditer(pdf):
-        found = STREAM.search(pdf, name.end())
-        if found is not None:
-            header = _header(pdf, found.start())
-            yield header, pdf[found.end():_stream_end(pdf, header, found.end())]
+    taken = -1
+    ends = OBJECT_STREAM.ends(pdf)
+    if len(ends) > MAX_STREAMS:
+        raise Unreadable("too many object streams")
+    for name_end in ends:
+        if name_end <= taken:
+            continue  # another /ObjStm before the stream keyword last taken: the same stream
+        found = STREAM.search(pdf, name_end)
+        if found is None:
+            return
+        taken = found.start()
+        header = _header(pdf, found.start())
+        yield header, pdf[found.end():_stream_end(pdf, header, found.end())]
 
 
 def _header(pdf: bytes, stream_keyword: int) -> bytes:
@@ -116,9 +148,9 @@ def _stream_end(pdf: bytes, header: bytes, start: int) -> int:
 
 
 def _inflate(header: bytes, body: bytes, budget: list[int]) -> bytes:
-    if OTHER_FILTER.search(header):
+    if OTHER_FILTER.found(header):
         raise Unreadable("object stream with an unusual filter")
-    if not FLATE.search(header):
+    if not FLATE.found(header):
         return body
     inflater = zlib.decompressobj()
     try:
