@@ -25,7 +25,7 @@ NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 SQLITE_FULL = 13
 DISK_FULL_SQLSTATE = "53100"
 FULL_TEXT = "database or disk is full"
-RECENT = 600  # seconds a seen "disk full" stays in /healthz's detail
+RECENT = 600  # seconds after a "disk full" during which /healthz says so (all PostgreSQL lets the app know)
 
 _last_seen: list[float] = []
 
@@ -91,6 +91,7 @@ def init_app(app) -> None:
         sa.event.listen(sa.orm.Session, "after_commit", committed)
         sa.orm.Session._bastau_commit_noted = True
 
+
 TITLE = _l("There is no room to save right now")
 NOTHING_LOST = _l("Nothing was lost: what you sent was not saved, and everything saved before is safe. Please try "
                   "again in a few minutes.")
@@ -148,13 +149,14 @@ def _kept_values(request) -> list[tuple[str, str]] | None:
     if request.method != "POST":
         return None
     try:
-        values = [(name, value) for name, value in request.form.items(multi=True)
-                  if name not in NOT_KEPT and "password" not in name.lower()]
+        values = [(name, value) for name, value in request.form.items(multi=True) if name not in NOT_KEPT]
     except Exception:  # noqa: BLE001 - the body itself could not be read (the temporary folder is full)
         return None
+    if any("password" in name.lower() for name, _value in values):
+        return None  # never written into a page; such a form is typed again
     if sum(len(name) + len(value) for name, value in values) > KEEP_AT_MOST:
         return None
-    return values
+    return values  # may be empty: a form of one button (the applicant's Send) is sent again as it was
 
 
 def _sent_files(request) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
 
 from bastau import create_app, disk_full, health
 from bastau.clock import today
@@ -28,7 +29,7 @@ from bastau.models import AuditEntry, MciRate, Role
 from bastau.plans import services, storage
 from bastau.reference import load_all
 from tests.conftest import PASSWORD, csrf_token, login, page_text, translated
-from tests.test_plans import as_participant, folder, participant, plans_of, send  # noqa: F401
+from tests.test_plans import SUMMARY, as_participant, folder, participant, plans_of, send  # noqa: F401
 from tests.test_trainer import group, trainer  # noqa: F401
 
 NO_ROOM = ("There is no room to save the file right now. Nothing was lost: your earlier versions are safe and this "
@@ -42,6 +43,13 @@ NEXT_YEAR = date(today().year + 2, 1, 1)  # as far ahead as an MCI may be entere
 MCI = {"valid_from": NEXT_YEAR.isoformat(), "amount": "4500",
        "law": f"Закон РК «О республиканском бюджете на {NEXT_YEAR.year}–{NEXT_YEAR.year + 2} годы»"}
 MCI_URL = "/admin/reference/mci/new"
+
+
+@pytest.fixture(autouse=True)
+def _forget_full_disks(monkeypatch):
+    """A full disk met by one test must not make /healthz fail for the tests after it (on PostgreSQL it says
+    "disk full" for ten minutes after meeting one)."""
+    monkeypatch.setattr(disk_full, "_last_seen", [])
 
 
 def a_pdf(kilobytes: int) -> bytes:
@@ -407,7 +415,6 @@ def test_healthz_on_postgresql_tells_a_disk_full_it_met(app, client, monkeypatch
     (tmp_path / "plans").mkdir()
     monkeypatch.setitem(app.config, "PLAN_STORAGE", str(tmp_path / "plans"))
     same_revision(app, monkeypatch)
-    monkeypatch.setattr(disk_full, "_last_seen", [])
     assert client.get("/healthz").json["checks"]["database"] == "ok"
     disk_full.remember()
     assert client.get("/healthz").json["checks"]["database"] == "fail: disk full"
@@ -466,3 +473,52 @@ def test_the_registers_script_gets_json_and_keeps_its_marks_to_send_again(app, s
     full_on_insert.clear()
     again = send_marks(trainer, day_id, mark(away, "absent", "k-full-0001"))
     assert again.status_code == 200 and again.json["saved"] == ["k-full-0001"]
+
+
+def test_an_application_sent_to_a_full_database_is_sent_again_and_made_once(app, store, full_on_insert):
+    """The citizen's own path: the check page's Send meets a full disk; the page says nothing was lost and sends
+    it again; once there is room, one application and its receipt."""
+    from bastau.models import Application
+    from tests.conftest import application_data, post_form
+    from tests.journey import fill_in
+    client = app.test_client()
+    client.set_cookie("lang", "ru")
+    data = application_data(app)
+    assert fill_in(client, data).status_code == 302
+    full_on_insert.append("application")
+    response = post_form(client, "/apply/submit", {}, page="/apply/check")
+    assert response.status_code == 503
+    assert translated(NOTHING_LOST, "ru") in text_of(response)
+    assert store.count(Application, Application.iin == data["iin"]) == 0
+    full_on_insert.clear()
+    again = send_again(client, response)
+    assert again.status_code == 302 and again.location.endswith("/apply/done")
+    assert 'id="reference"' in page_text(client.get(again.location))
+    assert store.count(Application, Application.iin == data["iin"]) == 1
+
+
+def test_a_full_temporary_folder_while_the_upload_is_read_off_the_request(app, client, store, participant, tmp_path,
+                                                                          monkeypatch):
+    """Werkzeug writes an upload over 500 KB to a temporary file as it reads the request: with that folder full,
+    the answer is still the 503 page, and nothing is stored."""
+    import tempfile
+
+    from werkzeug.test import encode_multipart
+    application_id, _trainer = participant
+    as_participant(client, application_id)
+    fields = {**SUMMARY, "csrf_token": csrf_token(client, "/plans/upload"),
+              "plan": FileStorage(io.BytesIO(a_pdf(900)), "plan.pdf", content_type="application/pdf")}
+    boundary, body = encode_multipart(fields)  # made before the folder is full: the test's own side needs room
+    small = mount_small(tmp_path / "smalltmp", "1m")
+    try:
+        fill(small)
+        monkeypatch.setattr(tempfile, "tempdir", str(small))
+        response = client.post("/plans/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+        monkeypatch.undo()
+        assert response.status_code == 503, text_of(response)[:1500]
+        page = text_of(response)
+        assert translated(TITLE, "kk") in page or translated(NO_ROOM, "kk") in page
+        assert plans_of(store, application_id) == []
+    finally:
+        monkeypatch.undo()
+        unmount(small)

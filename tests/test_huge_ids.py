@@ -108,11 +108,11 @@ def test_what_is_not_plain_digits_is_not_an_id(app, make_user, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("locale, heading", [("kk", "Page not found"), ("ru", "Page not found")])
-def test_the_not_found_page_is_in_the_persons_language(client, locale, heading):
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+def test_the_not_found_page_is_in_the_persons_language(client, locale):
     client.set_cookie("lang", locale)
     answer = client.get(f"/plans/mine/{2**63}")
-    assert answer.status_code == 404 and translated(heading, locale) in page_text(answer)
+    assert answer.status_code == 404 and translated("Page not found", locale) in page_text(answer)
 
 
 # ---- The shared helper ----

@@ -3,6 +3,7 @@ was larger than 10 MB; an IIN with a wrong 7th digit was told it was not a citiz
 asked; the CSV download's Content-Type named its charset twice."""
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import date
@@ -19,7 +20,8 @@ from tests.test_plans import SUMMARY, as_participant, folder, participant, pdf, 
 
 PARTS_TITLE = "The form sent has too many parts"
 PARTS_TEXT = "Nothing was saved. One form can carry up to %(count)s fields: go back and send fewer lines at once."
-TEN_MB = "The file is larger than 10 MB. Make it smaller (for example, save the scans in lower quality) and upload it again."
+TEN_MB = ("The file is larger than 10 MB. Make it smaller (for example, save the scans in lower quality) and upload it "
+          "again.")
 TOO_LARGE_TITLE = "The file or form is too large"
 MANY = 1500  # werkzeug's MAX_FORM_PARTS is 1000
 
@@ -28,14 +30,14 @@ def _parts_text(locale: str) -> str:
     return translated(PARTS_TEXT, locale, count="1 000")  # grouped as the locale writes it: compared without spaces
 
 
-def _shown(response) -> str:
-    """The page's text with the HTML tags and the digit grouping left out, as a person reads it."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+def _plain(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
 def _says(response, text: str) -> bool:
-    normal = lambda s: " ".join(s.replace("\u00a0", " ").replace("\u202f", " ").split())  # noqa: E731
-    return normal(text) in normal(_shown(response).replace("&#39;", "'"))
+    """Whether the page shows `text` to a reader: tags, entities and kinds of space (digit grouping) aside."""
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", page_text(response)))
+    return _plain(text) in _plain(shown)
 
 
 # ---- (a) thousands of form parts ----
@@ -81,8 +83,8 @@ def _many_parts_upload(client, url: str, fields: dict, file_first: bool = False)
 
 @pytest.mark.parametrize("locale", ["kk", "ru"])
 @pytest.mark.parametrize("file_first", [False, True])
-def test_a_plan_upload_of_thousands_of_parts_is_not_told_its_file_is_over_10_mb(client, participant, folder,  # noqa: F811
-                                                                                store, locale, file_first):
+def test_a_plan_upload_of_thousands_of_parts_is_not_told_its_file_is_over_10_mb(  # noqa: F811
+        client, participant, folder, store, locale, file_first):  # noqa: F811
     application_id, _trainer = participant
     client.set_cookie("lang", locale)
     typed = {**SUMMARY, "village": "Шамалған «Жаңа» ауылы"}
@@ -112,7 +114,8 @@ def test_the_yearly_plans_form_of_thousands_of_parts_is_not_told_its_file_is_ove
     admin.set_cookie("lang", "kk")
     login(admin, make_user(Role.NATIONAL_ADMIN))
     token = csrf_token(admin, "/yearly-plans/")
-    answer = admin.post(f"/yearly-plans/{today().year}", data={"csrf_token": token, **{f"r{n}": "1" for n in range(MANY)}},
+    parts = {f"r{n}": "1" for n in range(MANY)}
+    answer = admin.post(f"/yearly-plans/{today().year}", data={"csrf_token": token, **parts},
                         content_type="multipart/form-data")
     assert answer.status_code == 413
     assert _says(answer, _parts_text("kk"))

@@ -1,7 +1,7 @@
 """One list, as the employment centre, the chamber and administrators see it: view, print, export, changes."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
 from ..extensions import db

@@ -35,7 +35,7 @@ MAX_PHOTOS = 30                           # a plan photographed page by page
 MAX_PHOTOS_BYTES = 20 * 1024 * 1024       # the photos together (joined into one PDF of a few MB)
 PHOTO_LONG_SIDE = 2000                    # pixels kept of a page's photo: sharp enough to read, light to send
 MAX_REQUEST_BYTES = max(MAX_BYTES, MAX_PHOTOS_BYTES)
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024     # DOCX / ODT: the sum of the entries' sizes
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024     # DOCX / ODT: the entries' sizes together, as really unpacked
 MAX_ENTRIES = 1000
 # A page photographed by the largest phone cameras (50 MP) or scanned at 600 dpi (A4: 35 MP) stays below; a
 # "decompression bomb" (a few KB that decode to gigabytes of pixels) does not.
@@ -220,12 +220,12 @@ def detect(data: BinaryIO) -> Kind:
 def _pdf(data: BinaryIO) -> Kind:
     """A PDF with nothing in it that acts by itself when opened (see plans/pdf_content.py)."""
     try:
-        found = active_content(data.read())
-    except Unreadable:
-        found = {"unreadable"}
+        acts = bool(active_content(data.read()))
+    except Unreadable:  # a part that cannot be looked into is taken for one that acts: the same way out helps
+        acts = True
     finally:
         data.seek(0)
-    if found:
+    if acts:
         raise Refused(PDF_ACTIVE)
     return PDF
 

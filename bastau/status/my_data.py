@@ -448,7 +448,7 @@ def render(data: dict) -> bytes:
         doc.line(_("%(date)s: referred to %(lender)s for %(amount)s ₸, %(months)s months at %(rate)s%% — %(outcome)s",
                    date=_when(referral["referred_on"]), lender=referral["lender"],
                    amount=f"{referral['amount_requested']:,}".replace(",", " "), months=referral["term_months"],
-                   rate=referral["rate_percent"], outcome=_label(OUTCOME_LABELS, referral["outcome"])))
+                   rate=f"{Decimal(referral['rate_percent']):g}".replace(".", ","), outcome=_label(OUTCOME_LABELS, referral["outcome"])))
     for follow_up in data["follow_ups"]:
         doc.line(_("%(months)s months after the training: business opened — %(answer)s, jobs created: %(jobs)s",
                    months=follow_up["months_after"], answer=_("Yes") if follow_up["business_opened"] else _("No"),
