@@ -61,7 +61,7 @@ def app():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade(revision="heads")  # the schema comes from the migrations, as in production
+        upgrade()  # the schema comes from the migrations, as in production
         load_all()
         db.session.remove()
     _APP[:] = [app]

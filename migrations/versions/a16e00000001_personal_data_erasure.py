@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'a16e00000001'
-down_revision = 'a14d00000001'
+down_revision = 'a16c00000001'
 branch_labels = None
 depends_on = None
 

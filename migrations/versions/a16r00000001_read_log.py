@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a16r00000001'
-down_revision = 'a14d00000001'
+down_revision = 'a16e00000001'
 branch_labels = None
 depends_on = None
 
