@@ -15,4 +15,7 @@ class Route:
     method: str
     url: Callable[[dict], str]
     area_bound: bool = True
-    data: dict = field(default_factory=dict)
+    data: dict | Callable[[dict], dict] = field(default_factory=dict)  # or world[area] -> form data
+
+    def form(self, objects: dict) -> dict:
+        return self.data(objects) if callable(self.data) else self.data

@@ -5,7 +5,7 @@ from tests.access import Route
 ROUTES = {
     "read_log_admin.index": Route("GET", lambda w: "/admin/read-log", area_bound=False),
     "read_log_admin.person": Route("POST", lambda w: "/admin/read-log/person", area_bound=False,
-                                   data={"person": "BB-2026-000001"}),
+                                   data=lambda w: {"person": w["reference"]}),
     "read_log_admin.accesses": Route("GET", lambda w: "/admin/read-log/accesses.csv?first=2026-01-01&last=2026-01-31",
                                      area_bound=False),
 }

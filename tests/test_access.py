@@ -64,7 +64,7 @@ def world(app, make_application):
             db.session.add(listed)
             db.session.commit()
             ids[area] = {"application_id": application.id, "list_id": listed.id, "user_id": clerk.id,
-                         "district_id": district_id, "region_id": region_id}
+                         "district_id": district_id, "region_id": region_id, "reference": application.reference}
     return ids
 
 
@@ -75,12 +75,12 @@ def test_access_matrix(app, make_user, world, role, endpoint):
     allowed = role in app.view_functions[endpoint].allowed_roles
     client = app.test_client()
     anonymous = client.open(route.url(world["own"]), method=route.method,
-                            data={**route.data, "csrf_token": csrf_token(client, "/staff/login")})
+                            data={**route.form(world["own"]), "csrf_token": csrf_token(client, "/staff/login")})
     assert anonymous.status_code == 302 and "/staff/login" in anonymous.location, (endpoint, anonymous.status_code)
     login(client, make_user(role, OWN))
     token = csrf_token(client, "/staff/password")  # a page every staff role may open
     for area in ("own", "other"):
-        response = client.open(route.url(world[area]), method=route.method, data={**route.data, "csrf_token": token})
+        response = client.open(route.url(world[area]), method=route.method, data={**route.form(world[area]), "csrf_token": token})
         code = response.status_code
         if not allowed:
             assert code == 403, (role, endpoint, area, code)

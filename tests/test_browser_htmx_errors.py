@@ -3,6 +3,7 @@ page's message appears where the answer was to go, and a success message is brou
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from bastau.models import Role
 from tests.conftest import browser_sign_in, translated, translated_plural
@@ -26,7 +27,8 @@ def test_a_refused_bulk_rejection_shows_why_in_place_and_keeps_the_ticks(live_se
     message = page.locator('#queue [role="alert"]')
     message.wait_for()
     assert message.inner_text() == translated("Choose the reason for the rejection.", locale)
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"  # read out, and in view
+    # Focus moves to it once htmx has settled the swap: read out, and in view.
+    expect(message).to_be_focused()
     box = message.bounding_box()
     assert 0 <= box["y"] < 640
     assert page.is_checked(f"#pick-{ids[0]}") and page.is_checked(f"#pick-{ids[1]}")
@@ -39,6 +41,7 @@ def test_a_refused_bulk_rejection_shows_why_in_place_and_keeps_the_ticks(live_se
     done.wait_for()
     assert done.inner_text() == translated_plural("%(num)d applicant marked as not in the target group.",
                                                   "%(num)d applicants marked as not in the target group.", 2, locale)
+    expect(done).to_be_focused()  # focus (and the view) move to it once the swap has settled
     assert 0 <= done.bounding_box()["y"] < 640
     context.close()
 

@@ -201,7 +201,8 @@ def test_a_corrected_paper_score_that_crosses_the_pass_mark_moves_the_status(app
     assert store.scalar(sa.select(Application.status)) == Status.TEST_PASSED
     corrected = store.scalar(sa.select(AuditEntry).where(AuditEntry.action == "test_score_corrected"))
     assert corrected.actor_id == chamber.user.id
-    assert f"1 → {maximum} / {maximum}" in corrected.note and "12 емес, 21" in corrected.note
+    # The scores in the entry; the typed reason beside it, where erasure can reach it.
+    assert corrected.note == f"1 → {maximum} / {maximum}" and "12 емес, 21" in corrected.typed.text
     moved = store.scalar(sa.select(AuditEntry).where(AuditEntry.action == "test_result",
                                                      AuditEntry.from_status == Status.TEST_FAILED))
     assert moved.to_status == Status.TEST_PASSED

@@ -179,7 +179,7 @@ def _caller(app, make_user, world, endpoint: str):  # noqa: F811  (world is the 
     role = app.view_functions[endpoint].allowed_roles[0]
     login(client, make_user(role, OWN, username=f"csrf-{role.value}"))
     # The URL after sign-in: some builders give the area's cohort to the signed-in trainer.
-    return client, route.url(world["own"]), {**route.data, **FORM_DATA.get(endpoint, {})}
+    return client, route.url(world["own"]), {**route.form(world["own"]), **FORM_DATA.get(endpoint, {})}
 
 
 @pytest.mark.parametrize(("endpoint", "method"), WRITES)
