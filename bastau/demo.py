@@ -369,6 +369,19 @@ def _erasure_demo_lines() -> list[str]:
             f"{graduate.iin} ({graduate.full_name}); then /certificates/{certificate} shows only that it was issued"]
 
 
+def _personal_data_demo_lines() -> list[str]:
+    """The assisted application whose citizen has not consented yet, and where to see who looked at a person."""
+    waiting = db.session.scalar(sa.select(Application).where(Application.consent_way == ConsentWay.PENDING,
+                                                             Application.anonymised_at.is_(None)).limit(1))
+    lines = []
+    if waiting:
+        lines.append(f"Waiting for the citizen's own consent (entered by operator): {waiting.reference} "
+                     f"({waiting.full_name}); `operator` prints it with the receipt or sends an SMS code "
+                     f"from /staff/applications/{waiting.id}")
+    lines.append("Who looked at a person: `admin` at /admin/read-log; \"My data\" (PDF, JSON) on any status page")
+    return lines
+
+
 def logins_text() -> str:
     applications = db.session.scalars(sa.select(Application).where(
         Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
@@ -382,6 +395,7 @@ def logins_text() -> str:
     if number:
         lines.append(f"A certificate to verify at /certificates: {number}")
     lines += _erasure_demo_lines()
+    lines += _personal_data_demo_lines()
     lines += _defence_demo_lines()
     lines += _demo_test_lines()
     lines.append("Shared terminal: sign in as operator, open /terminal, press \"Mark this browser as a shared "

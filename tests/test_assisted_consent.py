@@ -13,7 +13,7 @@ from bastau.extensions import db
 from bastau.models import Application, AuditEntry, Channel, ConsentWay, Role, SmsMessage, Status, User
 from bastau.sms.outbox import shown_text
 from tests.conftest import login, page_text, post_form, translated
-from tests.journey import RU, apply, shows
+from tests.journey import RU, apply, look_up, receipt_details, shows
 
 LANGUAGES = ("kk", "ru")
 HEADERS = {"kk": {}, "ru": RU}
@@ -248,3 +248,18 @@ def test_the_migration_marks_earlier_operator_ticks_as_such(tmp_path):
             ways = dict(conn.exec_driver_sql("SELECT id, consent_way FROM application").all())
         db.engine.dispose()
     assert ways == {1: "online", 2: "operator_ticked"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_citizens_status_page_says_their_consent_is_awaited_until_it_is_recorded(app, store, operator, language):
+    staff, citizen = app.test_client(), app.test_client()
+    receipt, application = assisted(staff, app, store, operator, language)
+    reference, code = receipt_details(receipt)
+    waiting = translated("Your own consent to the processing of your personal data is not recorded yet, so the "
+                         "employment centre cannot look at your application. Sign the printed consent where your "
+                         "application was entered, or give the staff there the code sent to your phone.", language)
+    found = look_up(citizen, {"reference": reference, "iin": application.iin, "access_code": code}, HEADERS[language])
+    assert found.status_code == 302
+    assert shows(citizen.get("/status/view", headers=HEADERS[language]), waiting)
+    post_form(staff, f"/consent/{application.id}/paper", {"signed": "y", "next": "/apply/done"}, page="/apply/done")
+    assert not shows(citizen.get("/status/view", headers=HEADERS[language]), waiting)
