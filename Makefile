@@ -45,7 +45,7 @@ test: compile-translations node_modules/.package-lock.json
 
 ## make translations: extract messages, update the catalogues, compile them
 translations: $(BIN)/activate
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel -q compile -d translations
 

@@ -116,14 +116,15 @@ def regions_by_name() -> list[Region]:
     return sorted(regions, key=lambda r: alphabetical(r.name))
 
 
-def district_choices(region_id) -> list[SelectChoice]:
+def district_choices(region_id, citizen: bool = False) -> list[SelectChoice]:
     """The districts of a region that take applications today (a closed one is no longer offered)."""
     if not is_id(region_id):
         return [NO_CHOICE]
     districts = [d for d in db.session.scalars(sa.select(District).where(District.region_id == int(region_id)))
                  if d.open_on(today())]
-    districts = sorted(districts, key=lambda d: alphabetical(d.name))
-    return [NO_CHOICE] + [SelectChoice(str(d.id), d.name) for d in districts]
+    names = {d.id: d.citizen_name if citizen else d.name for d in districts}
+    districts = sorted(districts, key=lambda d: alphabetical(names[d.id]))
+    return [NO_CHOICE] + [SelectChoice(str(d.id), names[d.id]) for d in districts]
 
 
 # ---- Clean text at the request's door ----

@@ -166,6 +166,8 @@ def init_app(app: Flask, babel) -> None:
     app.before_request(_take_draft)
     _forms_read_the_draft()
     app.jinja_env.filters.update(long_date=long_date, short_date=short_date, tenge=tenge, phone=phone)
+    from .formats import percent  # one percentage format for pages, messages and exports
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.globals.update(current_locale=lambda: str(get_locale()), language_draft=language_draft)
 
 

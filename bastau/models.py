@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -83,6 +84,24 @@ class Role(str, enum.Enum):
     NATIONAL_ADMIN = "national_admin"
 
 
+# KATO abbreviations a villager does not read («Семей Қ.Ә.» = city administration): citizens see «Семей қаласы».
+CITIZEN_PLACE_NAMES = (
+    (re.compile(r"^(?P<town>.+?)\s+Қ\.\s?Ә\.$"), "{town} қаласы"),
+    (re.compile(r"^(?P<town>.+?)\s+Г\.\s?А\.$"), "город {town}"),
+    (re.compile(r"^(?P<town>.+?)\s+қ\.$"), "{town} қаласы"),
+    (re.compile(r"^г\.\s*(?P<town>.+)$"), "город {town}"),
+)
+
+
+def citizen_place_name(kato_name: str) -> str:
+    """The name of a district or city as a citizen says it; staff pages and exports keep the KATO name."""
+    for pattern, spoken in CITIZEN_PLACE_NAMES:
+        found = pattern.match(kato_name)
+        if found:
+            return spoken.format(town=found["town"])
+    return kato_name
+
+
 class Localised:
     """Reference rows carry both names; show the one of the page's language."""
     name_kk: Mapped[str]
@@ -91,6 +110,10 @@ class Localised:
     @property
     def name(self) -> str:
         return self.name_ru if str(get_locale()) == "ru" else self.name_kk
+
+    @property
+    def citizen_name(self) -> str:
+        return citizen_place_name(self.name)
 
 
 class Region(Localised, db.Model):
@@ -309,6 +332,11 @@ class Application(db.Model):
         from .clock import KZ  # the day of the application in Kazakhstan, not in UTC
         applied = (self.created_at or utcnow()).replace(tzinfo=timezone.utc).astimezone(KZ).date()
         return self.district.name_on(applied)
+
+    @property
+    def citizen_place(self) -> str:
+        """The same, as the citizen reads it (receipt, status page): «Семей қаласы», not «Семей Қ.Ә.»."""
+        return citizen_place_name(self.place)
 
 
 @sa.event.listens_for(User, "before_insert")

@@ -25,7 +25,7 @@ MUST_SAY = [
     ("social status and education", "әлеуметтік мәртебесі", "социальный статус"),
     ("attendance and absence reasons, health with care", "денсаулыққа қатысты болуы мүмкін",
      "могут касаться состояния здоровья"),
-    ("test scores", "тест нәтижелері", "результаты теста"),
+    ("test scores", "тестінің нәтижелері", "результаты теста"),
     ("the business plan and defence scores", "оны қорғау кезіндегі комиссияның бағалары",
      "оценки комиссии на его защите"),
     ("the loan referral and outcome", "несиеге жолдау", "направление на кредит"),
@@ -101,7 +101,7 @@ def test_a_new_application_agrees_to_version_2_in_the_page_language(client, app,
     assert shows(form, operator_details[f"DATA_OPERATOR_NAME_{language.upper()}"])
     assert shows(form, "123456789012")
     # Typed on one's own device, before a district is chosen: the processors by their role.
-    role = {"kk": "өтінім берушінің ауданындағы жұмыспен қамту орталығы",
+    role = {"kk": "өтініш берушінің ауданындағы жұмыспен қамту орталығы",
             "ru": "центр занятости населения района заявителя"}[language]
     assert shows(form, role)
     apply(client, app, headers=HEADERS[language])

@@ -21,6 +21,7 @@ from bastau.models import (
     AuditEntry,
     Certificate,
     CertificateKind,
+    Cohort,
     DefenceResult,
     DefenceReopening,
     RevokedCertificate,
@@ -226,7 +227,8 @@ def test_protocol_pdf_has_the_scores_and_a_signature_line_per_member_present(
     session_id = _set_up(app, client, staff, cohort_id, [members[0].id, members[1].id, members[2].id])
     _score(app, members[0], session_id, people["good"], [8, 7, 7, 6, 7])
     _score(app, members[1], session_id, people["good"], [6, 6, 6, 6, 6])
-    client.get(f"/lang/{locale}")
+    # The PDF is in the commission's language, the cohort's (tests/test_documents_bilingual.py), not the page's.
+    store.execute(sa.update(Cohort).where(Cohort.id == cohort_id).values(language=locale))
     response = client.get(f"/defence/{session_id}/protocol.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)

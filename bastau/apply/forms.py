@@ -83,8 +83,8 @@ class ApplicationForm(FlaskForm):
             self.consent.summary_label = _l("Consent")
         if fixed_district:
             self.region.data, self.district.data = str(fixed_district.region_id), str(fixed_district.id)
-        self.region.choices = [NO_CHOICE] + [SelectChoice(str(r.id), r.name) for r in regions_by_name()]
-        self.district.choices = district_choices(self.region.data)
+        self.region.choices = [NO_CHOICE] + [SelectChoice(str(r.id), r.citizen_name) for r in regions_by_name()]
+        self.district.choices = district_choices(self.region.data, citizen=True)
 
     def validate_iin(self, field):
         try:

@@ -23,6 +23,7 @@ from ..clock import today
 from ..config import public_url, short_address
 from ..consents.forms import assisted_consent
 from ..consent import CURRENT_VERSION, consent_text, paragraphs
+from ..documents import official_date
 from ..extensions import db, htmx, limiter
 from ..forms import IIN_MESSAGES
 from ..i18n import language_check, language_draft
@@ -246,6 +247,7 @@ def done():
                 _l("QR code: opens the status check with your reference number filled in"))
     return render_page("apply/done.html", application=application, access_code=format_access_code(receipt["code"]),
                        operator=current_operator(), status_address=status_address, qr=qr,
+                       receipt_date=official_date(application.created_at, str(get_locale())),
                        **assisted_consent(application))
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from ..access import can_see, can_see_region
 from ..clock import today
 from ..extensions import db
-from ..i18n import one_decimal, tenge, whole_number
+from .. import formats
+from ..i18n import tenge, whole_number
 from ..models import Cohort, District, Region, Role
 from ..web import render_page, role_required
 from . import charts, export, figures
@@ -24,17 +26,19 @@ NATIONAL = (Role.NATIONAL_ADMIN,)
 REGIONAL = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN)
 LOCAL = (Role.NATIONAL_ADMIN, Role.REGIONAL_ADMIN, Role.CHAMBER_STAFF)
 LANGUAGES = {"kk": _l("Kazakh"), "ru": _l("Russian")}
+# Rows that count people: "funnel" context, because the same English words are also one person's status
+# («Защищён» for a person, «Защитили бизнес-план: 2» for a count).
 COLUMN_LABELS = {
     "applied": _l("Applied"),
-    "confirmed": _l("Target group confirmed"),
-    "test_passed": _l("Test passed"),
+    "confirmed": lazy_pgettext("funnel", "Target group confirmed"),
+    "test_passed": lazy_pgettext("funnel", "Test passed"),
     "enrolled": _l("Enrolled"),
     "expelled": _l("Expelled"),
     "trained": _l("Trained"),
-    "defended": _l("Defended"),
+    "defended": lazy_pgettext("funnel", "Defended"),
     "completion": _l("Certificates of completion"),
     "participation": _l("Certificates of participation"),
-    "referred": _l("Referred for a loan"),
+    "referred": lazy_pgettext("funnel", "Referred for a loan"),
     "loans": _l("Loans issued"),
     "loan_sum": _l("Loans issued, tenge"),
     "opened": _l("Businesses opened"),
@@ -69,7 +73,7 @@ def _args(filters: Filters) -> dict:
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{one_decimal(value)}\u00a0%"
+    return formats.percent(value, places=1)
 
 
 def number(value: int | None) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from .. import rules
-from ..i18n import short_date
+from ..documents import official_date, set_metadata
 from ..models import Application, DefenceSession, RubricCriterion, User
 from . import services
 from .certificate import FONTS
@@ -71,14 +72,28 @@ def result_words(result: str | None) -> str:
         result, _("Not decided yet"))
 
 
+def language_of(protocol: Protocol) -> str:
+    """The commission's language: the cohort's, in which the plans were defended and the members scored them.
+    The protocol is read and signed by these members only, so one language, not two (see the certificate)."""
+    return protocol.session.cohort.language
+
+
 def render(protocol: Protocol) -> bytes:
-    """A4 portrait, in the page's language, with DejaVu embedded so that Kazakh letters print anywhere."""
+    """A4 portrait, in the commission's language whatever the staff member's page language, with DejaVu embedded
+    so that Kazakh letters print anywhere."""
+    language = language_of(protocol)
+    with force_locale(language):
+        return _render(protocol, language)
+
+
+def _render(protocol: Protocol, language: str) -> bytes:
     session = protocol.session
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(_("Protocol of the business plan defence"))
-    pdf.set_creator("Bastau")
+    set_metadata(pdf, title=_("Protocol of the business plan defence"),
+                 subject=_("Cohort №%(title)s, %(district)s", title=session.cohort.title,
+                           district=session.cohort.district.name), language=language)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -91,7 +106,7 @@ def render(protocol: Protocol) -> bytes:
     pdf.ln(3)
     lines = [
         _("Cohort №%(title)s, %(district)s", title=session.cohort.title, district=session.cohort.district.name),
-        _("Date of the defence: %(date)s", date=short_date(session.held_on)),
+        _("Date of the defence: %(date)s", date=official_date(session.held_on, language)),
         _("Place: %(place)s", place=session.place),
         _("Commission members present: %(names)s",
           names=", ".join(m.full_name for m in protocol.present) or "—"),

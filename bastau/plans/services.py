@@ -163,11 +163,17 @@ def join_photos(photos: list[tuple[str | None, BinaryIO]]) -> Received:
 def _pdf_of(photos: list[Received]) -> Received:
     import io
 
+    from flask_babel import get_locale
     from fpdf import FPDF
     from PIL import Image, ImageOps
 
+    from ..documents import set_metadata
+
     pdf = FPDF(unit="mm")
-    pdf.set_creator("Bastau")
+    # The photos are the participant's plan: title and language of the page they were sent from.
+    set_metadata(pdf, title=str(_l("Business plan")),
+                 subject=str(_l("Bastau Business entrepreneurship training programme")),
+                 language=str(get_locale() or "kk"))
     pdf.set_auto_page_break(False)
     for photo in photos:
         photo.data.seek(0)

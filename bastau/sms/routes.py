@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager
 
@@ -54,7 +55,7 @@ KIND_LABELS = {
     "defended": _l("Business plan defended"),
     "not_defended": _l("Business plan not defended"),
     "certificate": _l("Certificate issued"),
-    "referred": _l("Referred for a loan"),
+    "referred": lazy_pgettext("sms", "Referred for a loan"),  # the message's topic, not a status
     "loan_approved": _l("Loan approved"),
     "loan_declined": _l("Loan declined"),
     "follow_up_due": _l("Business follow-up"),

@@ -25,6 +25,7 @@ from ..clock import now
 from ..defence.certificate import FONTS
 from ..extensions import db
 from ..forms import CHANNEL_LABELS, EDUCATION_LABELS, SOCIAL_STATUS_LABELS
+from ..documents import official_date, set_metadata
 from ..i18n import phone, short_date
 from ..labels import (
     ABSENCE_REASON_LABELS,
@@ -318,8 +319,8 @@ class _Document:
         pdf = FPDF(orientation="P", unit="mm", format="A4")
         pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
         pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        pdf.set_title(_("My data in the Bastau programme"))
-        pdf.set_creator("Bastau")
+        set_metadata(pdf, title=_("My data in the Bastau programme"),
+                     subject=_("Bastau Business entrepreneurship training programme"), language=str(get_locale()))
         pdf.set_auto_page_break(True, margin=15)
         pdf.add_page()
         self.pdf = pdf
@@ -346,6 +347,8 @@ def render(data: dict) -> bytes:
     doc = _Document()
     person = data["application"]
     doc.heading(_("My data in the Bastau programme"), 15)
+    made_on = datetime.fromisoformat(data["generated_at"]).date()
+    doc.line(_("Date of the document: %(date)s", date=official_date(made_on, str(get_locale()))))
     doc.line(_("Everything the programme's system holds about application %(reference)s, as of %(date)s.",
                reference=person["reference"], date=_when(data["generated_at"])))
     doc.heading(_("Application"))

@@ -1,0 +1,39 @@
+"""One way per locale to write a percentage, a decimal and a date, for pages, messages and exports alike.
+
+Percentages: the figure, a no-break space, «%» — «82 %», «91,0 %» — in both Kazakh and Russian. CLDR is not
+consistent here (Babel gives kk «82%» but ru «82 %», and drops the space in ru once a decimal pattern is given), and
+the dashboards already printed «91,0 %»; one rule everywhere is what the reader notices."""
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal as babel_format_decimal
+from flask_babel import get_locale
+
+PERCENT_SIGN = "\u00a0%"
+
+
+def _locale(locale: str | None) -> str:
+    return locale or str(get_locale() or "kk")
+
+
+def decimal(value: float | int, places: int = 1, locale: str | None = None) -> str:
+    """12 345,6 with the locale's grouping (a no-break space) and decimal comma."""
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return babel_format_decimal(value, pattern, locale=_locale(locale))
+
+
+def percent(value: float | int | None, places: int = 0, locale: str | None = None) -> str:
+    """A value already in percent (82 means 82 %): «82 %», «91,0 %»; «—» when there is none."""
+    if value is None:
+        return "—"
+    return decimal(value, places, locale) + PERCENT_SIGN
+
+
+def short_date(value: date | None, locale: str | None = None) -> str:
+    return babel_format_date(value, "dd.MM.yyyy", locale=_locale(locale)) if value else ""
+
+
+def long_date(value: date | None, locale: str | None = None) -> str:
+    return babel_format_date(value, "long", locale=_locale(locale)) if value else ""
