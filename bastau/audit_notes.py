@@ -114,8 +114,9 @@ def _referral(note: str) -> str | None:
         return None
     from .i18n import tenge
     from .loans.services import lender_name
-    return gettext("%(lender)s; %(amount)s; %(term)s; %(rate)s%% a year", lender=lender_name(found[1]),
-                   amount=tenge(int(found[2])), term=_months(found[3]), rate=found[4])
+    from .formats import percent
+    return gettext("%(lender)s; %(amount)s; %(term)s; %(rate)s a year", lender=lender_name(found[1]),
+                   amount=tenge(int(found[2])), term=_months(found[3]), rate=percent(float(found[4])))
 
 
 def _test_method(note: str) -> str | None:

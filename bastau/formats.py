@@ -24,10 +24,13 @@ def decimal(value: float | int, places: int = 1, locale: str | None = None) -> s
     return babel_format_decimal(value, pattern, locale=_locale(locale))
 
 
-def percent(value: float | int | None, places: int = 0, locale: str | None = None) -> str:
-    """A value already in percent (82 means 82 %): «82 %», «91,0 %»; «—» when there is none."""
+def percent(value: float | int | None, places: int | None = None, locale: str | None = None) -> str:
+    """A value already in percent (82 means 82 %): «82 %», «5,5 %», «91,0 %» (places=1); «—» when there is none.
+    Without places a whole number shows no decimals and any other one decimal, so a 5.5 % rate is not rounded."""
     if value is None:
         return "—"
+    if places is None:
+        places = 0 if float(value).is_integer() else 1
     return decimal(value, places, locale) + PERCENT_SIGN
 
 

@@ -123,7 +123,7 @@ def district_choices(region_id, citizen: bool = False) -> list[SelectChoice]:
     districts = [d for d in db.session.scalars(sa.select(District).where(District.region_id == int(region_id)))
                  if d.open_on(today())]
     names = {d.id: d.citizen_name if citizen else d.name for d in districts}
-    districts = sorted(districts, key=lambda d: alphabetical(names[d.id]))
+    districts = sorted(districts, key=lambda d: alphabetical(d.name))  # «город Семей» sorts under С, as «Семей Г.А.»
     return [NO_CHOICE] + [SelectChoice(str(d.id), names[d.id]) for d in districts]
 
 

@@ -61,3 +61,46 @@ def test_reloading_reference_data_fixes_an_existing_database(app):
         db.session.commit()
         load_districts()
         assert db.session.get(District, konaev.id).name_ru == "Конаев Г.А."
+
+
+CITY = {"kk": ("Абай облысы", "Семей қаласы"), "ru": ("область Абай", "город Семей")}
+VIEWPORTS = {"360": {"width": 360, "height": 640}, "1280": {"width": 1280, "height": 800}}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+@pytest.mark.parametrize("width", sorted(VIEWPORTS))
+def test_citizen_picks_and_reads_the_city_name_in_a_browser(live_server, browser, locale, width):
+    """The dropdown and the receipt say «Семей қаласы» / «город Семей»; pictures in /tmp/shots/glossary."""
+    import os
+
+    from tests.conftest import new_iin, translated
+    from tests.test_browser import fill_application
+    shots = Path(os.environ.get("BASTAU_GLOSSARY_SHOTS", "/tmp/shots/glossary"))
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORTS[width])
+    context.add_cookies([{"name": "lang", "value": locale, "url": live_server}])
+    page = context.new_page()
+    page.goto(live_server + "/apply")
+    region, city = CITY[locale]
+    page.wait_for_load_state()
+    page.select_option("#region", label=region)
+    page.wait_for_selector(f"#district option:text('{city}')", state="attached")
+    options = page.eval_on_selector_all("#district option", "os => os.map(o => o.textContent)")
+    assert city in options and not any("Қ.Ә." in o or "Г.А." in o for o in options)
+    page.select_option("#district", label=city)
+    page.eval_on_selector("#district", "s => s.size = 8")  # open the list for the picture
+    page.locator("#district").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"district-dropdown-{locale}-{width}.png"))
+    page.eval_on_selector("#district", "s => s.size = 0")
+    fill_application(page, new_iin(), locale=locale)
+    page.select_option("#region", label=region)
+    page.wait_for_selector(f"#district option:text('{city}')", state="attached")
+    page.select_option("#district", label=city)
+    page.click("#continue")
+    page.wait_for_url("**/apply/check")
+    page.click(f"text={translated('Send the application', locale)}")
+    page.wait_for_url("**/apply/done")
+    assert city in page.inner_text("main")
+    page.screenshot(path=str(shots / f"receipt-{locale}-{width}.png"), full_page=True)
+    context.close()

@@ -43,7 +43,7 @@ def test_every_marked_string_is_in_the_template():
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "fresh.pot"
         subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-                        "-k", "_l", "-k", "lazy_gettext", "--no-location", "-o", str(out), "."],
+                        "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "--no-location", "-o", str(out), "."],
                        cwd=ROOT, check=True, capture_output=True)
         with open(out, "rb") as handle:
             fresh = {m.id for m in read_po(handle) if m.id}

@@ -11,6 +11,7 @@ from fpdf import FPDF
 
 from ..config import ROOT, public_url
 from ..documents import LANGUAGES, in_languages, official_date, set_metadata
+from ..formats import percent
 from ..i18n import short_date
 from ..models import Certificate, CertificateKind
 from . import services
@@ -53,12 +54,12 @@ def _texts(certificate: Certificate, first, last, result) -> dict[str, str | lis
     else:
         statement = _("took part in the training")
     lines = [
-        _("District: %(district)s", district=cohort.district.name),
+        _("District: %(district)s", district=cohort.district.citizen_name),
         _("Cohort №%(title)s, %(first)s – %(last)s", title=cohort.title,
           first=short_date(first), last=short_date(last)),
     ]
     if result is not None and result.defended and result.average_percent is not None:
-        lines.append(_("Defence result: %(percent)s%%", percent=result.average_percent))
+        lines.append(_("Defence result: %(percent)s", percent=percent(result.average_percent, locale=locale)))
     return {
         "programme": _("Bastau Business entrepreneurship training programme"),
         "title": _kind_title(certificate.kind),

@@ -12,6 +12,7 @@ from fpdf.fonts import FontFace
 
 from .. import rules
 from ..documents import official_date, set_metadata
+from ..formats import percent
 from ..models import Application, DefenceSession, RubricCriterion, User
 from . import services
 from .certificate import FONTS
@@ -149,9 +150,9 @@ def _render(protocol: Protocol, language: str) -> bytes:
             total.cell(_("Weighted total"))
             for member in columns:
                 value = row.totals.get(member.id)
-                total.cell("—" if value is None else f"{value}%")
+                total.cell(percent(value, 0))
         pdf.set_font("DejaVu", "B", 10)
-        average = "—" if row.average is None else f"{row.average}%"
+        average = percent(row.average, 0)
         pdf.multi_cell(width, 6, _("Average: %(average)s. Result: %(result)s.", average=average,
                                    result=result_words(row.result)), new_x="LMARGIN", new_y="NEXT")
 

@@ -24,6 +24,7 @@ from ..calendar import module_title
 from ..clock import now
 from ..defence.certificate import FONTS
 from ..extensions import db
+from ..formats import decimal, percent
 from ..forms import CHANNEL_LABELS, EDUCATION_LABELS, SOCIAL_STATUS_LABELS
 from ..documents import official_date, set_metadata
 from ..i18n import phone, short_date
@@ -427,8 +428,8 @@ def render(data: dict) -> bytes:
     for result in data["defence_results"]:
         words = _("Did not come") if result["absent"] else (
             _("Business plan defended") if result["defended"] else _("Business plan not defended"))
-        percent = f" — {result['average_percent']}%" if result["average_percent"] is not None else ""
-        doc.line(f"{_when(result['decided_at'])}: {words}{percent}")
+        score = f" — {percent(result['average_percent'])}" if result["average_percent"] is not None else ""
+        doc.line(f"{_when(result['decided_at'])}: {words}{score}")
     language = "ru" if str(get_locale()) == "ru" else "kk"
     for score in data["defence_scores"]:
         doc.line(_("Commission member %(member)s: %(points)s points — %(criterion)s", member=score["member"],
@@ -448,10 +449,11 @@ def render(data: dict) -> bytes:
     doc.heading(_("Loan"))
     from ..loans.services import OUTCOME_LABELS
     for referral in data["loan_referrals"]:
-        doc.line(_("%(date)s: referred to %(lender)s for %(amount)s ₸, %(months)s months at %(rate)s%% — %(outcome)s",
+        doc.line(_("%(date)s: referred to %(lender)s for %(amount)s ₸, %(months)s months at %(rate)s — %(outcome)s",
                    date=_when(referral["referred_on"]), lender=referral["lender"],
-                   amount=f"{referral['amount_requested']:,}".replace(",", " "), months=referral["term_months"],
-                   rate=f"{Decimal(referral['rate_percent']):g}".replace(".", ","), outcome=_label(OUTCOME_LABELS, referral["outcome"])))
+                   amount=decimal(referral["amount_requested"], 0), months=referral["term_months"],
+                   rate=percent(Decimal(referral["rate_percent"])),
+                   outcome=_label(OUTCOME_LABELS, referral["outcome"])))
     for follow_up in data["follow_ups"]:
         doc.line(_("%(months)s months after the training: business opened — %(answer)s, jobs created: %(jobs)s",
                    months=follow_up["months_after"], answer=_("Yes") if follow_up["business_opened"] else _("No"),
