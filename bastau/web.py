@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, timezone
 from functools import wraps
 
 from flask import abort, g, make_response, render_template, request
-from flask_babel import format_decimal, gettext
+from flask_babel import format_decimal, format_time, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wsgi import LimitedStream
 
 from .extensions import htmx
 from .models import Role
+
+
+def try_again_in(reset_at: float) -> tuple[str, int]:
+    """A rate limit's pause, for every place that pauses someone: "You can try again in 12 minutes, at 14:05." in
+    the page's language, and the seconds to wait (for Retry-After)."""
+    wait = max(1, int(reset_at - datetime.now(timezone.utc).timestamp()))
+    minutes = max(1, -(-wait // 60))
+    at = format_time(datetime.fromtimestamp(reset_at, timezone.utc), "short")
+    return ngettext("You can try again in %(num)d minute, at %(time)s.",
+                    "You can try again in %(num)d minutes, at %(time)s.", minutes, time=at), wait
 
 
 def render_page(template_name: str, fragment: str | None = None, status: int = 200, **context):

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timezone
 from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import format_time, ngettext
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -120,11 +118,3 @@ def failed(response) -> bool:
     """Only a refused sign-in counts: not a form with an empty field, not an expired page, not a success."""
     return response.status_code == WRONG_CREDENTIALS
 
-
-def try_again_text(reset_at: float) -> tuple[str, int]:
-    """'You can try again in 7 minutes, at 10:42.' in the person's language, and the wait in seconds."""
-    wait = max(1, int(reset_at - datetime.now(timezone.utc).timestamp()))
-    minutes = max(1, -(-wait // 60))
-    at = format_time(datetime.fromtimestamp(reset_at, timezone.utc), "short")
-    return ngettext("You can try again in %(num)d minute, at %(time)s.",
-                    "You can try again in %(num)d minutes, at %(time)s.", minutes, time=at), wait

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
 
 from flask import current_app
-from flask_babel import format_time, ngettext
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
 
@@ -58,11 +56,3 @@ def spend_a_look_up(iin: str) -> float | None:
         strategy.hit(item, NAMESPACE, key)
     return None
 
-
-def try_again_at(reset_at: float) -> tuple[str, int]:
-    """"You can try again in 12 minutes, at 14:05." in the page's language, and the seconds to wait."""
-    wait = max(1, int(reset_at - datetime.now(timezone.utc).timestamp()))
-    minutes = max(1, -(-wait // 60))
-    at = format_time(datetime.fromtimestamp(reset_at, timezone.utc), "short")
-    return ngettext("You can try again in %(num)d minute, at %(time)s.",
-                    "You can try again in %(num)d minutes, at %(time)s.", minutes, time=at), wait

@@ -29,8 +29,8 @@ from ..forms import IIN_MESSAGES
 from ..i18n import language_check, language_draft
 from ..models import Application, Channel, ConsentWay, Role, utcnow
 from ..sessions import clear_site_data
-from ..web import current_operator, render_page, role_required
-from .duplicates import PAUSED, spend_a_look_up, try_again_at
+from ..web import current_operator, render_page, role_required, try_again_in
+from .duplicates import PAUSED, spend_a_look_up
 from .forms import ApplicationForm, describe_birth
 from .services import (
     DuplicateApplication,
@@ -207,7 +207,7 @@ def _refused(form: ApplicationForm, year: int):
 
 def _paused(form: ApplicationForm, paused_until: float):
     """Too many look-ups from here or for this IIN: the answers, ready to send later, and when to try again."""
-    again, wait = try_again_at(paused_until)
+    again, wait = try_again_in(paused_until)
     response = render_page("apply/check.html", form=form, birth=describe_birth(form.iin_facts),
                            district=form.district_object(), operator=current_operator(), status=429,
                            paused=PAUSED, paused_again=again)

@@ -24,7 +24,7 @@ from ..models import Application, Role, Status, User
 from ..refusals import Refused
 from ..sessions import clear_site_data
 from ..urls import safe_next
-from ..web import render_page, role_required
+from ..web import render_page, role_required, try_again_in
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 login_manager.login_view = "staff.login"
@@ -61,7 +61,7 @@ class LoginForm(FlaskForm):
 def _paused(limit, for_the_username: bool = False):
     """Too many failed sign-ins: the form again (the username kept), when to try again, in the person's language.
     The same page whether or not the username exists (bastau/accounts/signin.py)."""
-    again, wait = signin.try_again_text(limit.reset_at)
+    again, wait = try_again_in(limit.reset_at)
     reason = _l("Too many wrong passwords for this username. Other staff can still sign in here.") \
         if for_the_username else None
     response = render_page("staff/login.html", form=LoginForm(), status=429, paused=again, paused_reason=reason)

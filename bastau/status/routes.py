@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..refusals import Refused
 from .forms import BY_IIN, NewCodeForm, typed_date
-from ..web import OPENED, forget_the_previous_person, render_page
+from ..web import OPENED, forget_the_previous_person, render_page, try_again_in
 
 bp = Blueprint("status", __name__, url_prefix="/status")
 NOT_FOUND = _l("We could not find an application with these details. Check all three against your receipt "
@@ -72,15 +72,7 @@ def _not_found(response) -> bool:
 
 def _try_again_page(limit):
     """Too many tries: the form again, with what was typed, and when to try again, in the person's language."""
-    from datetime import datetime, timezone
-
-    from flask_babel import format_time, ngettext
-
-    wait = max(1, int(limit.reset_at - datetime.now(timezone.utc).timestamp()))
-    minutes = max(1, -(-wait // 60))
-    at = format_time(datetime.fromtimestamp(limit.reset_at, timezone.utc), "short")
-    again = ngettext("You can try again in %(num)d minute, at %(time)s.",
-                     "You can try again in %(num)d minutes, at %(time)s.", minutes, time=at)
+    again, wait = try_again_in(limit.reset_at)
     response = render_page("status/lookup.html", form=LookupForm(), status=429, paused=again)
     response.headers["Retry-After"] = str(wait)
     return response
