@@ -1,4 +1,14 @@
-"""Words for stored codes, in the page's language."""
+"""Words for stored codes, in the page's language.
+
+The dicts hold lazy strings, which are translated again at every str(): a page that shows a label on each of
+hundreds of rows calls gettext hundreds of times. `plain(LABELS)` is the dict with every label translated once for
+the request's language (kept in `flask.g`), to hand to a template or to a loop over rows."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .models import Decision, Role
@@ -134,3 +144,15 @@ ACTION_LABELS.update({
     "consent_given": _l("Consent to the processing of personal data recorded"),
     "consent_code_sent": _l("Consent code sent to the citizen's phone"),
 })
+
+
+def plain(labels: Mapping) -> dict:
+    """`labels` with each value a plain string in the request's language, translated once per request."""
+    if not has_request_context():
+        return {code: str(label) for code, label in labels.items()}
+    cache = g.setdefault("_plain_labels", {})
+    key = (id(labels), str(get_locale()))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = {code: str(label) for code, label in labels.items()}
+    return found

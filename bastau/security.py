@@ -1,14 +1,17 @@
 """Headers for every response (no framing, no sniffing, no caching of personal data); requests with NUL refused."""
 from flask import Flask, render_template, request
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+from . import assets
+
+# script-src and style-src: our files, and the text inlined in every page's <head> by its hash (bastau/assets.py),
+# never 'unsafe-inline'.
+CSP = ("default-src 'self'; script-src 'self'{scripts}; style-src 'self'{styles}; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 # No page needs the camera, microphone, location, payments or sensors: a script that got in cannot ask for them.
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth", "hid", "midi",
     "accelerometer", "gyroscope", "magnetometer", "display-capture", "browsing-topics"))
 HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -28,12 +31,20 @@ def refuse_nul_characters():
     return None
 
 
+def content_security_policy(manifest: assets.Manifest) -> str:
+    """The policy, with the hashes of what assets.py inlines (computed once, at start, from the files)."""
+    def sources(names):
+        return "".join(f" {source}" for source in manifest.csp_sources(names))
+    return CSP.format(scripts=sources(assets.INLINE_SCRIPTS), styles=sources(assets.INLINE_STYLES))
+
+
 def init_app(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
+    headers = {"Content-Security-Policy": content_security_policy(app.extensions["bastau_assets"]), **HEADERS}
 
     @app.after_request
     def set_headers(response):
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         if request.is_secure:  # over HTTPS (behind a proxy: see TRUSTED_PROXIES): never plain HTTP again
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

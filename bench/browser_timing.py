@@ -9,12 +9,15 @@ Chromium (Playwright, the launch arguments of tests/conftest.py) gets, through a
 Network.emulateNetworkConditions {latency 2000 ms, 50,000 B/s down and up}, Emulation.setCPUThrottlingRate 4,
 and a 360×640 viewport.
 
-"Usable" is read from the page's own clock (performance.now(), 0 = navigation start), as the latest of:
-the load event's end (every stylesheet and deferred script has run), htmx's initialisation (its `htmx:load` event
-on <body>; only if the page loads htmx), and the moment the page's first form field (on the start page: its first
-action, «Apply») is visible and enabled, checked from DOMContentLoaded on every animation frame. First visit = an
-empty cache (a new context; for the trainer, Network.clearBrowserCache after signing in, which is not timed);
-repeat visit = the same page navigated to again, cache kept. The median of 3 runs each; requests and bytes
+"Usable" is read from the page's own clock (performance.now(), 0 = navigation start), as the later of: the load
+event's end (every stylesheet and image is in, the inlined loader has run), and the moment the page's first form
+field (on the start page: its first action, «Apply») is visible and enabled, checked from DOMContentLoaded on every
+animation frame. Every page works without JavaScript, and the scripts run after the load event (bastau/assets.py):
+so "usable" no longer waits for them, and the time htmx is ready (its `htmx:load` event on <body>, on the pages
+that load it) is a column of its own. First visit = an empty cache and no cookie but the language (a new context;
+for the trainer, Network.clearBrowserCache after signing in, which is not timed: the sign-in page may set the
+stylesheet's cookie, so the trainer's first visit is timed with the cookie removed too); repeat visit = the same
+page navigated to again, cache and cookies kept. The median of 3 runs each; requests and bytes
 (encodedDataLength: headers and compressed body) from the Network events of each visit.
 """
 from __future__ import annotations
@@ -33,11 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from page_weight import demo_app  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from bastau.assets import CACHED_COOKIE  # noqa: E402
 from bastau.demo import DEMO_PASSWORD  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 RUNS = 3
-FIRST_GOAL, REPEAT_GOAL = 5.0, 3.0  # seconds
+REPEAT_GOAL = 2.3  # seconds, every page; the first visit's goal is each target's own
 THREE_G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
 CPU_SLOWDOWN = 4
 VIEWPORT = {"width": 360, "height": 640}
@@ -64,9 +68,9 @@ PROBE = """
 READY = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
   const probe = window.__bench;
-  const usesHtmx = document.querySelector('script[src*="htmx"]') !== null;
+  const usesHtmx = document.querySelector('script[src*="htmx"], link[href*="htmx"]') !== null;
   if (!nav || !nav.loadEventEnd || !probe || probe.field === null || (usesHtmx && probe.htmx === null)) return null;
-  return {load: nav.loadEventEnd, htmx: probe.htmx || 0, field: probe.field};
+  return {load: nav.loadEventEnd, htmx: probe.htmx, field: probe.field};
 }"""
 
 
@@ -75,6 +79,7 @@ class Target:
     name: str
     path: str
     field: str  # CSS selector of the first thing the user acts on
+    first_goal: float  # seconds until usable on a first visit
     who: str | None = None  # a demo username to sign in first
 
 
@@ -82,6 +87,7 @@ class Target:
 class Visit:
     usable: float  # seconds
     load: float
+    htmx: float | None  # seconds until htmx was ready, on a page that loads it
     requests: int
     from_cache: int
     bytes: int
@@ -93,10 +99,10 @@ FIELD = "main form input:not([type=hidden]), main form select, main form textare
 
 def targets(ids) -> list[Target]:
     return [
-        Target("start page", "/", "main a.button"),
-        Target("application form", "/apply", FIELD),
+        Target("start page", "/", "main a.button", first_goal=2.5),
+        Target("application form", "/apply", FIELD, first_goal=2.7),
         Target("trainer's attendance (30)", f"/trainer/days/{ids.register_day}",
-               "#register input:not([type=hidden])", who="trainer"),
+               "#register input:not([type=hidden])", first_goal=2.5, who="trainer"),
     ]
 
 
@@ -173,7 +179,8 @@ def timed_visit(page, network: NetworkLog, url: str) -> Visit:
     network.settle(page)
     requests = list(network.requests.values())
     fetched = [r for r in requests if not r["cached"]]
-    return Visit(usable=max(marks.values()) / 1000, load=marks["load"] / 1000, requests=len(fetched),
+    return Visit(usable=max(marks["load"], marks["field"]) / 1000, load=marks["load"] / 1000,
+                 htmx=None if marks["htmx"] is None else marks["htmx"] / 1000, requests=len(fetched),
                  from_cache=len(requests) - len(fetched), bytes=sum(r["bytes"] for r in fetched),
                  urls=[r["url"].split("/", 3)[-1] for r in fetched])
 
@@ -190,6 +197,7 @@ def first_and_repeat(browser, base: str, target: Target) -> tuple[Visit, Visit]:
         network = NetworkLog(cdp)
         cdp.send("Network.enable")
         cdp.send("Network.clearBrowserCache")
+        context.clear_cookies(name=CACHED_COOKIE)
         cdp.send("Network.emulateNetworkConditions", THREE_G)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
         first = timed_visit(page, network, base + target.path)
@@ -212,36 +220,40 @@ def median_visit(visits: list[Visit]) -> Visit:
     return sorted(visits, key=lambda v: v.usable)[len(visits) // 2]
 
 
-def markdown(results: dict[tuple[str, str], list[Visit]], load_average: tuple[float, float]) -> str:
+def markdown(results: dict[tuple[Target, str], list[Visit]], load_average: tuple[float, float]) -> str:
     lines = [
         "## Time until the form is usable (Chromium, 3G, 4× CPU slowdown, 360×640)",
         "",
         "DevTools' \"3G\" preset through CDP (2,000 ms latency per request, 50,000 B/s down and up) and "
         "`Emulation.setCPUThrottlingRate` 4; the app served locally (werkzeug, threaded) with the demo data. "
-        "**Usable** = from navigation start, by the page's own clock, the latest of: the load event's end, htmx "
-        "initialised (`htmx:load` on `<body>`, if the page loads htmx), the first form field (start page: the «Apply» "
-        "button) visible and "
-        "enabled. First visit = empty cache; repeat = the same tab navigating to the page again, cache kept. "
+        "**Usable** = from navigation start, by the page's own clock, the later of: the load event's end, the first "
+        "form field (start page: the «Apply» button) visible and enabled. Scripts run after the load event (every "
+        "page works without them), so **htmx ready** (`htmx:load` on `<body>`, on the pages that load htmx) is "
+        "reported apart. First visit = empty cache, no stylesheet cookie; repeat = the same tab navigating to the page "
+        "again, cache and cookies kept. "
         f"Median of {RUNS} runs; requests and bytes (headers + compressed body, from the Network events) are the "
         "median run's; «from cache» counts requests answered by the browser's cache. The CPU slowdown multiplies "
         f"whatever else the machine does: 1-minute load average {load_average[0]:.1f} before and "
         f"{load_average[1]:.1f} after ({os.cpu_count()} cores).",
         "",
-        "| page | visit | usable (s, median) | runs (s) | load event (s) | requests | from cache | bytes | goal |",
-        "|---|---|---:|---|---:|---:|---:|---:|---|",
+        "| page | visit | usable (s, median) | runs (s) | load event (s) | htmx ready (s) | requests | from cache | "
+        "bytes | goal |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     verdicts = []
-    for (name, kind), visits in results.items():
-        middle, goal = median_visit(visits), FIRST_GOAL if kind == "first" else REPEAT_GOAL
+    for (target, kind), visits in results.items():
+        middle, goal = median_visit(visits), target.first_goal if kind == "first" else REPEAT_GOAL
         met = statistics.median(v.usable for v in visits) <= goal
         verdicts.append(met)
-        lines.append(f"| {name} | {kind} | {statistics.median(v.usable for v in visits):.2f} | "
-                     f"{', '.join(f'{v.usable:.2f}' for v in visits)} | {middle.load:.2f} | {middle.requests} | "
-                     f"{middle.from_cache} | {middle.bytes:,} | {'✓' if met else '✗'} ≤ {goal:g} s |")
+        htmx = "—" if middle.htmx is None else f"{statistics.median(v.htmx for v in visits):.2f}"
+        lines.append(f"| {target.name} | {kind} | {statistics.median(v.usable for v in visits):.2f} | "
+                     f"{', '.join(f'{v.usable:.2f}' for v in visits)} | {middle.load:.2f} | {htmx} | "
+                     f"{middle.requests} | {middle.from_cache} | {middle.bytes:,} | {'✓' if met else '✗'} ≤ {goal:g} s |")
     lines += ["", "Requests of the median runs: " + "; ".join(
-        f"{name}, {kind}: " + ", ".join(f"`/{url}`" for url in median_visit(visits).urls)
-        for (name, kind), visits in results.items()) + "."]
-    lines += ["", f"Goals: first visit ≤ {FIRST_GOAL:g} s, repeat visit ≤ {REPEAT_GOAL:g} s — "
+        f"{target.name}, {kind}: " + ", ".join(f"`/{url}`" for url in median_visit(visits).urls)
+        for (target, kind), visits in results.items()) + "."]
+    first_goals = " / ".join(f"{target.first_goal:g}" for target, kind in results if kind == "first")
+    lines += ["", f"Goals: first visit ≤ {first_goals} s, repeat visit ≤ {REPEAT_GOAL:g} s — "
               + ("**all met**." if all(verdicts) else f"**{verdicts.count(False)} of {len(verdicts)} missed**.")]
     return "\n".join(lines) + "\n"
 
@@ -259,7 +271,7 @@ def run() -> str:
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     server, base = serve(app)
-    results: dict[tuple[str, str], list[Visit]] = {}
+    results: dict[tuple[Target, str], list[Visit]] = {}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -267,8 +279,8 @@ def run() -> str:
             for target in targets(ids):
                 for n in range(RUNS):
                     first, repeat = first_and_repeat(browser, base, target)
-                    results.setdefault((target.name, "first"), []).append(first)
-                    results.setdefault((target.name, "repeat"), []).append(repeat)
+                    results.setdefault((target, "first"), []).append(first)
+                    results.setdefault((target, "repeat"), []).append(repeat)
                     print(f"  {target.name:<28} run {n + 1}: first {first.usable:.2f} s ({first.requests} requests, "
                           f"{first.bytes:,} B), repeat {repeat.usable:.2f} s ({repeat.requests} requests, "
                           f"{repeat.bytes:,} B)", flush=True)

@@ -13,6 +13,7 @@ There is no cache: the figures are counted afresh on every request. Not a test: 
 """
 from __future__ import annotations
 
+import os
 import random
 import re
 import sys
@@ -44,7 +45,7 @@ from bastau.models import (  # noqa: E402
     User,
 )
 
-TOTAL = 500_000
+TOTAL = int(os.environ.get("BENCH_TOTAL", 500_000))  # smaller while developing: BENCH_TOTAL=5000
 YEARS = 10
 ATTENDANCE_DISTRICTS = 50
 TRAINING_DAYS = 25

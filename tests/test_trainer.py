@@ -194,7 +194,7 @@ def test_excused_needs_a_reason_and_nothing_is_saved_without_it(store, trainer, 
     response = save(trainer, day_of(group, 0), {excused: "excused"}, **{f"n{excused}": "ауырып қалды"})
     assert response.status_code == 422
     body = page_text(response)
-    assert 'id="error-summary"' in body and f'href="#p{excused}"' in body
+    assert 'id="error-summary"' in body and f'href="#m{excused}p"' in body  # the person's first choice
     assert f'id="m{excused}e" value="excused" checked' in body and 'value="ауырып қалды"' in body  # kept as typed
     assert marks(store, day_of(group, 0)) == {} and audit_of(store) == []
 

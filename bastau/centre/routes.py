@@ -25,13 +25,14 @@ from ..labels import (
     NOT_TARGET_GROUP_REASON_LABELS,
     RETURN_REASON_LABELS,
     STATUS_LABELS,
+    plain,
 )
 from .. import staff_search
 from ..lists import services as lists
 from ..models import ApplicantList, Application, Decision, Role
 from ..urls import safe_next
 from ..web import render_page, role_required
-from .forms import SORTS, QueueFilter, RejectForm
+from .forms import SORTS, QueueFilter, RejectForm, filter_options
 from .services import decide_target_group, queue_counts
 
 bp = Blueprint("centre", __name__, url_prefix="/centre")
@@ -88,7 +89,8 @@ def _queue_page(args, message: str | None = None, status: int = 200, refused: bo
                        reject=RejectForm() if refused else RejectForm(formdata=None),
                        is_error=status != 200, args=staff_search.address_args(args),
                        back=urlencode(list(args.items(multi=True))), search_lost=staff_search.lost_notice(args),
-                       labels=STATUS_LABELS, channels=CHANNEL_LABELS, social=SOCIAL_STATUS_LABELS, sorts=SORTS)
+                       labels=plain(STATUS_LABELS), channels=plain(CHANNEL_LABELS), social=plain(SOCIAL_STATUS_LABELS),
+                       sorts=SORTS, options=filter_options(filters))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -178,7 +180,7 @@ def new_list():
 @role_required(*OFFICER)
 def revise(list_id: int):
     """Change a sent list: this makes a new version; the old one stays as it was."""
-    sent = db.session.scalar(lists.lists_for(current_user).where(ApplicantList.id == list_id))
+    sent = lists.list_with_names(current_user, list_id)
     if sent is None:
         abort(404)
     candidates = db.session.scalars(lists.ready_to_send(current_user)).all()
@@ -197,5 +199,5 @@ def _revise_page(sent: ApplicantList, candidates, status: int = 200, **context):
     """The names on the list with the chamber's decisions; who may be added, those it returned marked as such."""
     returned = {e.application_id: e for e in sent.entries if e.decision == Decision.RETURNED}
     return render_page("centre/revise.html", sent=sent, candidates=candidates, returned=returned,
-                       decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, status=status, **context)
+                       decisions=plain(DECISION_LABELS), reasons=plain(RETURN_REASON_LABELS), status=status, **context)
 

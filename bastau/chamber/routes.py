@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..ids import as_ids
-from ..labels import LIST_STATE_LABELS
+from ..labels import LIST_STATE_LABELS, plain
 from ..lists import services as lists
 from ..lists.pages import list_page
 from ..models import ApplicantList, Role
@@ -24,14 +24,14 @@ def list_index():
     received = db.session.scalars(lists.lists_for(current_user).where(ApplicantList.is_current)
                                   .order_by(ApplicantList.created_at.desc())).all()
     return render_page("chamber/lists.html", lists=received, states=lists.states_of([r.id for r in received]),
-                       state_labels=LIST_STATE_LABELS)
+                       state_labels=plain(LIST_STATE_LABELS))
 
 
 @bp.post("/lists/<int:list_id>/review")
 @role_required(*STAFF)
 def review(list_id: int):
     """Approve the ticked names (they go on to the test) or return them to the centre with a reason."""
-    sent = db.session.scalar(lists.lists_for(current_user).where(ApplicantList.id == list_id))
+    sent = lists.list_with_names(current_user, list_id)  # a refusal draws the list again
     if sent is None:
         abort(404)
     entry_ids = as_ids(request.form.getlist("entry"))

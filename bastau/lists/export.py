@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from .. import exports
 from ..collation import sorted_by_name
 from ..forms import EDUCATION_LABELS, SOCIAL_STATUS_LABELS
-from ..i18n import short_date
-from ..labels import DECISION_LABELS, RETURN_REASON_LABELS
+from ..formats import short_date
+from ..labels import DECISION_LABELS, RETURN_REASON_LABELS, plain
 from ..models import ApplicantList, ListEntry
 
 HEADERS = (_l("No."), _l("Reference number"), _l("Surname"), _l("Name"), _l("Patronymic"), _l("IIN"),
@@ -26,12 +26,13 @@ def entries_in_order(sent: ApplicantList) -> list[ListEntry]:
 
 def rows(sent: ApplicantList) -> list[list]:
     table = []
+    social, education = plain(SOCIAL_STATUS_LABELS), plain(EDUCATION_LABELS)
+    decisions, reasons = plain(DECISION_LABELS), plain(RETURN_REASON_LABELS)
     for number, entry in enumerate(entries_in_order(sent), start=1):
         a = entry.application
         table.append([number, a.reference, a.surname, a.first_name, a.patronymic or "", a.iin,
-                      a.birth_date, exports.Phone(a.phone), str(SOCIAL_STATUS_LABELS[a.social_status]),
-                      str(EDUCATION_LABELS[a.education]), str(DECISION_LABELS[entry.decision]),
-                      str(RETURN_REASON_LABELS.get(entry.reason, "")) if entry.reason else ""])
+                      a.birth_date, exports.Phone(a.phone), social[a.social_status], education[a.education],
+                      decisions[entry.decision], reasons.get(entry.reason, "") if entry.reason else ""])
     return table
 
 

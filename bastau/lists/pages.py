@@ -6,6 +6,7 @@ from ..labels import (
     LIST_STATE_LABELS,
     RETURN_REASON_LABELS,
     ROLE_LABELS,
+    plain,
 )
 from ..models import ApplicantList, Decision
 from ..web import render_page
@@ -14,8 +15,9 @@ from .export import entries_in_order
 
 
 def list_page(sent: ApplicantList, status: int = 200, **context):
-    """The list with its state, versions and (for the chamber) the review controls."""
+    """The list with its state, versions and (for the chamber) the review controls; `sent` comes with its names
+    loaded (lists.with_names)."""
     return render_page("lists/view.html", sent=sent, entries=entries_in_order(sent), state=lists.state_of(sent),
                        versions=lists.versions(sent),
-                       decisions=DECISION_LABELS, reasons=RETURN_REASON_LABELS, state_labels=LIST_STATE_LABELS,
-                       roles=ROLE_LABELS, Decision=Decision, status=status, **context)
+                       decisions=plain(DECISION_LABELS), reasons=plain(RETURN_REASON_LABELS),
+                       state_labels=plain(LIST_STATE_LABELS), roles=plain(ROLE_LABELS), Decision=Decision, status=status, **context)

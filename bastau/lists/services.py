@@ -39,18 +39,39 @@ def lists_for(user: User) -> sa.Select:
     return in_area(sa.select(ApplicantList), user, ApplicantList.district_id)
 
 
+# What a list's page and files show of each person: loading only these keeps a row of a long list cheap.
+LISTED = (Application.id, Application.programme_year, Application.surname, Application.first_name,
+          Application.patronymic, Application.iin, Application.birth_date, Application.phone,
+          Application.social_status, Application.education, Application.status)
+
+
+def with_names(query: sa.Select) -> sa.Select:
+    """A lists query that also loads every entry with its applicant, the district and the sender: a page or a file
+    with all the names costs two statements, not one per name."""
+    return query.options(
+        sa.orm.joinedload(ApplicantList.district), sa.orm.joinedload(ApplicantList.created_by),
+        sa.orm.selectinload(ApplicantList.entries).joinedload(ListEntry.application).load_only(*LISTED))
+
+
+def list_with_names(user: User, list_id: int) -> ApplicantList | None:
+    return db.session.scalar(with_names(lists_for(user).where(ApplicantList.id == list_id)))
+
+
 def _on_a_current_list():
-    """Applications already waiting on (or approved in) the current version of some list."""
-    return (sa.select(ListEntry.application_id)
+    """The application is already waiting on (or approved in) the current version of some list. Correlated, so that
+    each of the district's confirmed applications is looked up by its own index entry (list_entry.application_id),
+    not the country's lists read whole."""
+    return (sa.select(ListEntry.id)
             .join(ApplicantList, ListEntry.list_id == ApplicantList.id)
-            .where(ApplicantList.is_current, ListEntry.decision != Decision.RETURNED))
+            .where(ListEntry.application_id == Application.id, ApplicantList.is_current,
+                   ListEntry.decision != Decision.RETURNED)
+            .exists())
 
 
 def ready_to_send(actor: User) -> sa.Select:
     """Confirmed applicants of the officer's district that are on no current list yet."""
     return (applications_for(actor)
-            .where(Application.status == Status.TARGET_GROUP_CONFIRMED,
-                   Application.id.not_in(_on_a_current_list()))
+            .where(Application.status == Status.TARGET_GROUP_CONFIRMED, ~_on_a_current_list())
             .order_by(alphabetically(Application.surname), alphabetically(Application.first_name)))
 
 
@@ -179,18 +200,34 @@ class Changes:
 
 
 def compare(older: ApplicantList, newer: ApplicantList) -> Changes:
-    """Who is on one version and not the other, and whose decision changed in between."""
-    before = {e.application_id: e for e in older.entries}
-    after = {e.application_id: e for e in newer.entries}
+    """Who is on one version and not the other, and whose decision changed in between. The two versions are
+    compared on their entries' columns; only the entries that changed are loaded with their names (two statements
+    however long the list)."""
+    rows = db.session.execute(sa.select(ListEntry.list_id, ListEntry.application_id, ListEntry.id,
+                                        ListEntry.decision)
+                              .where(ListEntry.list_id.in_([older.id, newer.id]))).all()
+    before = {application: (entry, decision) for list_id, application, entry, decision in rows
+              if list_id == older.id}
+    after = {application: (entry, decision) for list_id, application, entry, decision in rows
+             if list_id == newer.id}
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    decided = sorted(a for a in before.keys() & after.keys() if before[a][1] != after[a][1])
+    wanted = ([after[a][0] for a in added] + [before[a][0] for a in removed]
+              + [entry for a in decided for entry in (before[a][0], after[a][0])])
+    loaded = {e.id: e for e in db.session.scalars(
+        sa.select(ListEntry).where(ListEntry.id.in_(wanted or [-1]))
+        .options(sa.orm.joinedload(ListEntry.application).load_only(*LISTED),
+                 sa.orm.joinedload(ListEntry.decided_by)))}
     return Changes(
         older, newer,
-        added=[after[a] for a in after.keys() - before.keys()],
-        removed=[before[a] for a in before.keys() - after.keys()],
-        decided=[(before[a], after[a]) for a in before.keys() & after.keys()
-                 if before[a].decision != after[a].decision])
+        added=[loaded[after[a][0]] for a in added],
+        removed=[loaded[before[a][0]] for a in removed],
+        decided=[(loaded[before[a][0]], loaded[after[a][0]]) for a in decided])
 
 
 def versions(sent: ApplicantList) -> list[ApplicantList]:
+    """Every version of the list's number, oldest first (their entries are not loaded)."""
     return list(db.session.scalars(sa.select(ApplicantList).where(
         ApplicantList.district_id == sent.district_id, ApplicantList.programme_year == sent.programme_year,
         ApplicantList.number == sent.number).order_by(ApplicantList.version)))

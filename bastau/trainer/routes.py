@@ -101,8 +101,11 @@ def cohort(cohort_id: int):
     people = _participants([found.id])
     counts = services.tallies([p.id for p in people])
     people.sort(key=lambda p: warning_first(p, counts[p.id]))
+    # From the cohort's own days to their marks (the day's index of attendance), never the country's marks read whole.
     marked_days = set(db.session.scalars(
-        sa.select(Attendance.training_day_id).join(TrainingDay).where(TrainingDay.cohort_id == found.id).distinct()))
+        sa.select(TrainingDay.id).where(TrainingDay.cohort_id == found.id,
+                                        sa.select(Attendance.id).where(Attendance.training_day_id == TrainingDay.id)
+                                        .exists())))
     return render_page("trainer/cohort.html", cohort=found, people=people, counts=counts, today=today(),
                        marked_days=marked_days, flagged={p.id for p in people if services.is_flagged(p, counts[p.id])},
                        module_title=module_title, labels=STATUS_LABELS, Status=Status,

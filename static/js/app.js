@@ -144,14 +144,21 @@
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
-  // A summary link leads to its input (browsers focus it without us); show the input's label and message too.
+  // A summary link leads to its input (browsers focus it without us: the links name the first input itself, see
+  // templates/_macros.html input_id); a link to a group (a fieldset) leads to the group's first control. Here the
+  // input's label and message are shown too, which the browser's own jump would scroll away.
+  var CONTROLS = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled]), button:not([disabled])";
+  var firstControl = function (target) {
+    return target.matches(CONTROLS) ? target : target.querySelector(CONTROLS);
+  };
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest(".error-summary a");
-    var input = link && document.getElementById(link.hash.slice(1));
+    var target = link && link.hash && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    var input = target && firstControl(target);
     if (!input) { return; }
     event.preventDefault();
     input.focus({ preventScroll: true });
-    (input.closest(".field") || input).scrollIntoView();
+    (input.closest(".field, fieldset") || input).scrollIntoView();
   });
 })();
 // Coming Back to a page (or a failed slow submission): buttons must work again.
