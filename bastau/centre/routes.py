@@ -180,7 +180,7 @@ def new_list():
 @role_required(*OFFICER)
 def revise(list_id: int):
     """Change a sent list: this makes a new version; the old one stays as it was."""
-    sent = lists.list_with_names(current_user, list_id)
+    sent = lists.list_for(current_user, list_id)
     if sent is None:
         abort(404)
     candidates = db.session.scalars(lists.ready_to_send(current_user)).all()
@@ -197,7 +197,8 @@ def revise(list_id: int):
 
 def _revise_page(sent: ApplicantList, candidates, status: int = 200, **context):
     """The names on the list with the chamber's decisions; who may be added, those it returned marked as such."""
-    returned = {e.application_id: e for e in sent.entries if e.decision == Decision.RETURNED}
-    return render_page("centre/revise.html", sent=sent, candidates=candidates, returned=returned,
+    names = lists.names_on(sent)
+    returned = {e.application_id: e for e in names if e.decision == Decision.RETURNED}
+    return render_page("centre/revise.html", sent=sent, names=names, candidates=candidates, returned=returned,
                        decisions=plain(DECISION_LABELS), reasons=plain(RETURN_REASON_LABELS), status=status, **context)
 

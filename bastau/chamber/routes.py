@@ -31,7 +31,7 @@ def list_index():
 @role_required(*STAFF)
 def review(list_id: int):
     """Approve the ticked names (they go on to the test) or return them to the centre with a reason."""
-    sent = lists.list_with_names(current_user, list_id)  # a refusal draws the list again
+    sent = lists.list_for(current_user, list_id)
     if sent is None:
         abort(404)
     entry_ids = as_ids(request.form.getlist("entry"))

@@ -1,6 +1,7 @@
 """Defence before the commission, the two certificates, and their public verification."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -14,7 +15,7 @@ from ..extensions import db, limiter
 from ..ids import as_ids
 from ..labels import STATUS_LABELS
 from ..lifecycle import certificate_due
-from ..models import Application, DefenceSession, Role, Status
+from ..models import Application, Cohort, DefenceSession, Role, Status
 from ..web import OPENED, render_page, role_required
 from . import certificate as printing
 from . import protocol as protocols
@@ -56,9 +57,10 @@ def _pdf(data: bytes, name: str):
 @role_required(*SITTING)
 def sessions():
     rows = db.session.scalars(services.sessions_for(current_user)
+                              .options(sa.orm.contains_eager(DefenceSession.cohort).joinedload(Cohort.district))
                               .order_by(DefenceSession.held_on.desc(), DefenceSession.id.desc())
                               .limit(SHOWN_SESSIONS)).all()
-    return render_page("defence/sessions.html", rows=rows, closed={s.id for s in rows if services.is_closed(s)})
+    return render_page("defence/sessions.html", rows=rows, closed=services.closed_among([s.id for s in rows]))
 
 
 @bp.get("/cohorts/<int:cohort_id>/defence")

@@ -95,6 +95,12 @@ def session_for(user: User, session_id: int, *, lock: bool = False) -> DefenceSe
     return found
 
 
+def closed_among(session_ids: list[int]) -> set[int]:
+    """Which of the sessions are closed (`is_closed` of many in one query)."""
+    return set(db.session.scalars(sa.select(DefenceResult.session_id)
+                                  .where(DefenceResult.session_id.in_(session_ids or [-1])).distinct()))
+
+
 def is_closed(session: DefenceSession) -> bool:
     """A session is closed once its results are recorded (closing needs at least one participant)."""
     return db.session.scalar(sa.select(DefenceResult.id).where(DefenceResult.session_id == session.id)

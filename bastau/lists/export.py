@@ -10,7 +10,8 @@ from ..collation import sorted_by_name
 from ..forms import EDUCATION_LABELS, SOCIAL_STATUS_LABELS
 from ..formats import short_date
 from ..labels import DECISION_LABELS, RETURN_REASON_LABELS, plain
-from ..models import ApplicantList, ListEntry
+from ..models import ApplicantList
+from .services import Listed, names_on
 
 HEADERS = (_l("No."), _l("Reference number"), _l("Surname"), _l("Name"), _l("Patronymic"), _l("IIN"),
            _l("Date of birth"), _l("Mobile phone"), _l("Social status"), _l("Education"), _l("Chamber's decision"),
@@ -18,10 +19,14 @@ HEADERS = (_l("No."), _l("Reference number"), _l("Surname"), _l("Name"), _l("Pat
 WIDTHS = [5, 16, 18, 16, 18, 14, 12, 18, 16, 18, 18, 18]
 
 
-def entries_in_order(sent: ApplicantList) -> list[ListEntry]:
-    """The list's names in the page language's alphabetical order (the page and both files number them so)."""
-    return sorted_by_name(sent.entries, key=lambda e: (e.application.surname, e.application.first_name,
-                                                       e.application.patronymic or ""))
+def in_order(names: list[Listed]) -> list[Listed]:
+    """A list's names in the page language's alphabetical order (the page and both files number them so)."""
+    return sorted_by_name(names, key=lambda e: (e.application.surname, e.application.first_name,
+                                                e.application.patronymic or ""))
+
+
+def entries_in_order(sent: ApplicantList) -> list[Listed]:
+    return in_order(names_on(sent))
 
 
 def rows(sent: ApplicantList) -> list[list]:

@@ -1,11 +1,9 @@
 """One list, as the employment centre, the chamber and administrators see it: view, print, export, changes."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
-from ..extensions import db
 from ..ids import query_id
 from ..labels import DECISION_LABELS, ROLE_LABELS, plain
 from ..models import ApplicantList, Role
@@ -18,11 +16,8 @@ bp = Blueprint("lists", __name__, url_prefix="/lists")
 READERS = (Role.CENTRE_OFFICER, Role.CHAMBER_STAFF, Role.REGIONAL_ADMIN, Role.NATIONAL_ADMIN)
 
 
-def _list_or_404(list_id: int, names: bool = True) -> ApplicantList:
-    """The list, with all its names loaded unless told otherwise (bastau/lists/services.with_names)."""
-    found = (lists.list_with_names(current_user, list_id) if names
-             else db.session.scalar(lists.lists_for(current_user).where(ApplicantList.id == list_id)
-                                    .options(sa.orm.joinedload(ApplicantList.created_by))))
+def _list_or_404(list_id: int) -> ApplicantList:
+    found = lists.list_for(current_user, list_id)
     if found is None:
         abort(404)
     return found
@@ -50,7 +45,7 @@ def csv(list_id: int):
 @role_required(*READERS)
 def changes(list_id: int):
     """What changed between this version and the one before it (or the one chosen)."""
-    newer = _list_or_404(list_id, names=False)  # compare() loads only the names that changed
+    newer = _list_or_404(list_id)
     all_versions = lists.versions(newer)
     older_id = query_id("from")
     older = next((v for v in all_versions if v.id == older_id), None) or next(

@@ -7,6 +7,7 @@ compared to see who changed what.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -19,7 +20,9 @@ from ..models import (
     ApplicantList,
     Application,
     Decision,
+    Education,
     ListEntry,
+    SocialStatus,
     Status,
     User,
     utcnow,
@@ -39,22 +42,56 @@ def lists_for(user: User) -> sa.Select:
     return in_area(sa.select(ApplicantList), user, ApplicantList.district_id)
 
 
-# What a list's page and files show of each person: loading only these keeps a row of a long list cheap.
-LISTED = (Application.id, Application.programme_year, Application.surname, Application.first_name,
-          Application.patronymic, Application.iin, Application.birth_date, Application.phone,
-          Application.social_status, Application.education, Application.status)
+@dataclass(slots=True)
+class Person:
+    """What a list's page and files show of an applicant, as plain values."""
+    REFERENCE_PREFIX = Application.REFERENCE_PREFIX
+    id: int
+    programme_year: int
+    surname: str
+    first_name: str
+    patronymic: str | None
+    iin: str
+    birth_date: date
+    phone: str
+    social_status: SocialStatus
+    education: Education
+
+    full_name = property(Application.full_name.fget)  # the one way to write them
+    reference = property(Application.reference.fget)
 
 
-def with_names(query: sa.Select) -> sa.Select:
-    """A lists query that also loads every entry with its applicant, the district and the sender: a page or a file
-    with all the names costs two statements, not one per name."""
-    return query.options(
-        sa.orm.joinedload(ApplicantList.district), sa.orm.joinedload(ApplicantList.created_by),
-        sa.orm.selectinload(ApplicantList.entries).joinedload(ListEntry.application).load_only(*LISTED))
+@dataclass(slots=True)
+class Listed:
+    """One name on a list (an entry and its person) read as a row, not as ORM objects: a list of hundreds of
+    names is one statement and no identity map to fill."""
+    id: int  # the entry's
+    application_id: int
+    decision: Decision
+    reason: str | None
+    note: str | None
+    application: Person
 
 
-def list_with_names(user: User, list_id: int) -> ApplicantList | None:
-    return db.session.scalar(with_names(lists_for(user).where(ApplicantList.id == list_id)))
+PERSON_COLUMNS = (Application.id, Application.programme_year, Application.surname, Application.first_name,
+                  Application.patronymic, Application.iin, Application.birth_date, Application.phone,
+                  Application.social_status, Application.education)
+
+
+def names_on(sent: ApplicantList) -> list[Listed]:
+    """The names on a list in the order they were put on it, in one statement."""
+    rows = db.session.execute(
+        sa.select(ListEntry.id, ListEntry.decision, ListEntry.reason, ListEntry.note, *PERSON_COLUMNS)
+        .join(Application, ListEntry.application_id == Application.id)
+        .where(ListEntry.list_id == sent.id).order_by(ListEntry.id))
+    return [Listed(entry, person[0], decision, reason, note, Person(*person))
+            for entry, decision, reason, note, *person in rows]
+
+
+def list_for(user: User, list_id: int) -> ApplicantList | None:
+    """A list of the user's area with its district and sender (its names: `names_on`)."""
+    return db.session.scalar(lists_for(user).where(ApplicantList.id == list_id).options(
+        sa.orm.joinedload(ApplicantList.district), sa.orm.joinedload(ApplicantList.created_by)))
 
 
 def _on_a_current_list():
@@ -172,9 +209,10 @@ class ListState:
         return "in_review" if self.pending else "reviewed"
 
 
-def state_of(sent: ApplicantList) -> ListState:
+def state_of(names: list[Listed]) -> ListState:
+    """The state of a list from its names (`names_on`)."""
     counts = {d: 0 for d in Decision}
-    for entry in sent.entries:
+    for entry in names:
         counts[entry.decision] += 1
     return ListState(counts[Decision.PENDING], counts[Decision.APPROVED], counts[Decision.RETURNED])
 
@@ -217,8 +255,7 @@ def compare(older: ApplicantList, newer: ApplicantList) -> Changes:
               + [entry for a in decided for entry in (before[a][0], after[a][0])])
     loaded = {e.id: e for e in db.session.scalars(
         sa.select(ListEntry).where(ListEntry.id.in_(wanted or [-1]))
-        .options(sa.orm.joinedload(ListEntry.application).load_only(*LISTED),
-                 sa.orm.joinedload(ListEntry.decided_by)))}
+        .options(sa.orm.joinedload(ListEntry.application), sa.orm.joinedload(ListEntry.decided_by)))}
     return Changes(
         older, newer,
         added=[loaded[after[a][0]] for a in added],

@@ -1,7 +1,7 @@
 // Inlined in every page's <head> (bastau/assets.py, allowed by its hash in the Content-Security-Policy). The page is
 // shown and usable without any script, as it is without JavaScript; so every script (app.js, htmx, a page's own)
-// is named by a <link rel="preload" data-after-load> — fetched from the start, but not waited for by the page's
-// first paint nor its load event — and run here, in page order, once the page has loaded.
+// is named by a <link rel="preload" data-after-load>, which the browser fetches from the start without making the
+// page's first paint or its load event wait, and run here, in page order, once the page has loaded.
 (function () {
   "use strict";
   // A field with an htmx request of its own (the region's districts, the IIN's check) that was changed before htmx
@@ -29,15 +29,17 @@
       });
     }).catch(function () {});
   };
+  // After the load event, when the page is whole and nothing waits for these any more. Not earlier, not even for a
+  // file already in the cache: htmx 2 started between DOMContentLoaded and the load event never initialises.
   var run = function () {
-    cacheStylesheet();
     document.querySelectorAll("link[data-after-load]").forEach(function (link) {
       var script = document.createElement("script");
       script.src = link.href;
       script.async = false;  // in page order: app.js before the scripts that follow it
       document.head.appendChild(script);
     });
+    cacheStylesheet();
   };
+  window.addEventListener("load", run);
   document.addEventListener("htmx:load", function (event) { if (event.target === document.body) { catchUp(); } });
-  if (document.readyState === "complete") { run(); } else { window.addEventListener("load", run); }
 })();
