@@ -19,12 +19,12 @@
   // The inlined stylesheet's file, fetched into the cache once the page has loaded; the cookie tells the server
   // that later pages may link it instead of inlining it again (bastau/assets.py stylesheet).
   var cacheStylesheet = function () {
-    var style = document.querySelector("style[data-cache]");
-    if (!style || !window.fetch) { return; }
-    fetch(style.getAttribute("data-cache"), { credentials: "same-origin" }).then(function (response) {
+    var inlined = document.querySelector("style[data-cache]");
+    if (!inlined || !window.fetch) { return; }
+    fetch(inlined.getAttribute("data-cache"), { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) { return; }
       return response.text().then(function () {  // read whole, so that it is whole in the cache
-        document.cookie = style.getAttribute("data-cache-cookie") + "; path=/; max-age=31536000; samesite=lax" +
+        document.cookie = inlined.getAttribute("data-cache-cookie") + "; path=/; max-age=31536000; samesite=lax" +
           (location.protocol === "https:" ? "; secure" : "");
       });
     }).catch(function () {});
