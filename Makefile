@@ -3,8 +3,11 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
+# Where `make run` serves (`make run PORT=8080`, `make run HOST=0.0.0.0`); receipts, SMS and QR codes name it too.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres translations compile-translations bench audit clean
+.PHONY: run reset test test-sqlite test-postgres translations compile-translations bench audit clean
 
 $(BIN)/activate: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,16 +17,17 @@ $(BIN)/activate: requirements.txt
 compile-translations: $(BIN)/activate
 	$(BIN)/pybabel -q compile -d translations
 
-## make run: install, migrate, load reference and demo data (empty database only), start the job worker, serve on :5000
+## make run: install, migrate, load reference and demo data (empty database only), start the job worker, serve on HOST:PORT
+run: export PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: compile-translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask reference load
 	$(BIN)/flask demo load
 	$(BIN)/flask demo logins
-	@echo "\nBastau is at http://127.0.0.1:5000 (Ctrl+C stops it and the job worker)\n"
+	@echo "\nBastau is at http://$(HOST):$(PORT) (Ctrl+C stops it and the job worker)\n"
 	@# The job worker moves the programme's calendar (training starts and ends, reminders) with nobody opening a page.
 	@$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # axe-core (npm) for the accessibility tests; without npm they are skipped with a loud message.
 node_modules/.package-lock.json: package-lock.json
@@ -57,6 +61,18 @@ bench: compile-translations
 audit: $(BIN)/activate
 	$(BIN)/pip install --quiet pip-audit==2.10.1
 	$(BIN)/pip-audit --strict -r requirements.txt
+
+## make reset: empty instance/ (database, job queue, uploaded plans) but keep instance/secret_key; the next
+## `make run` loads a fresh demo. Refused while something still has a file of instance/ open (stop `make run` first),
+## and when DATABASE_URL or PLAN_STORAGE point elsewhere (nothing outside instance/ is touched).
+reset:
+	@if [ -n "$$DATABASE_URL$$PLAN_STORAGE$$JOBS_SQLITE_PATH" ]; then \
+	  echo "make reset empties only instance/; DATABASE_URL, PLAN_STORAGE or JOBS_SQLITE_PATH is set: nothing done"; exit 1; fi
+	@if ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q -- "-> $(CURDIR)/instance/"; then \
+	  echo "Something still has instance/ open (make run? a worker?): stop it first (Ctrl+C); nothing done"; exit 1; fi
+	@mkdir -p instance
+	find instance -mindepth 1 -maxdepth 1 ! -name secret_key -exec rm -rf {} +
+	@echo "instance/ emptied (secret_key kept): the next make run loads a fresh demo"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

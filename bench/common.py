@@ -43,12 +43,14 @@ def ensure_database(url: str) -> None:
         server.dispose()
 
 
-def fresh_app(name: str, url: str | None = None):
+def fresh_app(name: str, url: str | None = None, config: dict | None = None):
     """An app on an empty, migrated database with the reference data: `url`, else a throw-away SQLite file, or
-    the PostgreSQL database named by BENCH_DATABASE_URL (a PostgreSQL database's public schema is emptied first)."""
+    the PostgreSQL database named by BENCH_DATABASE_URL (a PostgreSQL database's public schema is emptied first).
+    `config` is added to the app's settings."""
     url = url or os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(tempfile.mkdtemp()) / f'{name}.sqlite'}"
     ensure_database(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "LOGIN_LIMIT": "1000 per minute",
+                      **(config or {})})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
