@@ -140,6 +140,7 @@ def load() -> str:
     _calendar_demo_cohorts(district, year, users)
     _defence_demo(district, year, users)
     _demo_plans(year, users[Role.NATIONAL_ADMIN])
+    _region_over_plan(year, users)
     count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + len(ENDED_YESTERDAY) + len(STARTS_TOMORROW) + len(STARTS_TODAY) + 1
     count += len(DEFENDED_RECENTLY) + 1  # and the one waiting for the citizen's signature
     return (f"Demo data: {len(USERS) + 1} staff accounts, {count} applications, a cohort in training and a defended "
@@ -173,6 +174,36 @@ def _demo_plans(year: int, admin: User) -> None:
         if region.kato_code == DEMO_REGION:
             for place, part in zip(region.districts, _split(people, [1] * len(region.districts))):
                 db.session.add(DistrictPlan(year=year, district_id=place.id, people=part, updated_by_id=admin.id))
+    db.session.commit()
+
+
+# Ұлытау облысы: a pilot plan of 2 people, and 3 trained there in spring, so that the national dashboard shows a
+# region over the plan (its mark ▲ and the words "above the plan", issue 20). Own trainer, no demo login.
+OVER_PLAN_DISTRICT = "621000000"  # Жезқазған Қ.Ә.
+OVER_PLAN_PEOPLE = [("Жұмабаев", "Ерлан", date(1990, 3, 14), "male"), ("Сейітова", "Мөлдір", date(1993, 7, 2), "female"),
+                    ("Оспанов", "Дәулет", date(1988, 11, 20), "male")]
+
+
+def _region_over_plan(year: int, users: dict) -> None:
+    import secrets
+
+    from .calendar import public_holidays
+    place = db.session.scalar(sa.select(District).where(District.kato_code == OVER_PLAN_DISTRICT))
+    trainer = User(username="trainer-ulytau", full_name="Асель Тоқтарова", role=Role.TRAINER, district=place,
+                   must_change_password=True)
+    trainer.set_password(secrets.token_urlsafe(24))
+    cohort = _demo_cohort(place, 1, "kk", "Жезқазған, Алашахан 5",
+                          rules.training_dates(date(year, 5, 11), 25, public_holidays()),
+                          dict(users, **{Role.TRAINER: trainer}), held=True)
+    db.session.add_all([trainer, cohort])
+    db.session.flush()
+    for serial, (surname, name, born, sex) in enumerate(OVER_PLAN_PEOPLE, start=800):
+        walk(_demo_person(serial, surname, name, born, sex, place, year, cohort), Status.TRAINING_COMPLETED, users)
+    plan = db.session.scalar(sa.select(RegionPlan).where(RegionPlan.year == year,
+                                                         RegionPlan.region_id == place.region_id))
+    plan.people = len(OVER_PLAN_PEOPLE) - 1
+    db.session.add(DistrictPlan(year=year, district_id=place.id, people=plan.people,
+                                updated_by_id=users[Role.NATIONAL_ADMIN].id))
     db.session.commit()
 
 
