@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Without these, production would quietly keep state of its own in instance/ (a per-server secret, a per-server
 # SQLite file, per-server uploads), and a second server behind the balancer would not see the first one's.
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE", "ACCESS_CODE_KEY")
 # The operator of the personal data, as the consent text names it (bastau/consent.py, law 94-V art. 1 and 7): the
 # development defaults below are not a legal entity's real details, so production must say whom the people consent to.
 OPERATOR_REQUIRED_IN_PRODUCTION = ("DATA_OPERATOR_NAME_KK", "DATA_OPERATOR_NAME_RU", "DATA_OPERATOR_BIN",
@@ -37,6 +37,7 @@ def _check_production_environment() -> None:
     if len(os.environ["SECRET_KEY"]) < SHORTEST_SECRET_KEY:
         raise ConfigurationError(f"SECRET_KEY must be at least {SHORTEST_SECRET_KEY} characters "
                                  "(python -c 'import secrets; print(secrets.token_hex(32))')")
+    _check_access_code_keys()
     if not os.environ.get("REDIS_URL"):
         logging.getLogger("bastau").warning(
             "BASTAU_ENV=production without REDIS_URL: every worker counts rate limits on its own")
@@ -49,6 +50,21 @@ def _check_production_environment() -> None:
     if not os.environ.get("PUBLIC_URL"):
         logging.getLogger("bastau").warning(
             "BASTAU_ENV=production without PUBLIC_URL: receipts, SMS and certificates name %s", DEFAULT_PUBLIC_URL)
+
+
+def _check_access_code_keys() -> None:
+    """The access codes' key (bastau/access_codes.py) is what keeps a stolen database from giving the codes away:
+    a real secret of its own, kept out of the database and its backups."""
+    for name, key in [("ACCESS_CODE_KEY", os.environ["ACCESS_CODE_KEY"])] + [
+            ("ACCESS_CODE_OLD_KEYS", old) for old in _old_access_code_keys()]:
+        if len(key) < SHORTEST_SECRET_KEY:
+            raise ConfigurationError(f"{name}: each key must be at least {SHORTEST_SECRET_KEY} characters "
+                                     "(python -c 'import secrets; print(secrets.token_hex(32))')")
+
+
+def _old_access_code_keys() -> list[str]:
+    """Earlier access-code keys (comma- or space-separated): their codes still open and are rehashed on use."""
+    return os.environ.get("ACCESS_CODE_OLD_KEYS", "").replace(",", " ").split()
 
 
 def _is_bin(value: str) -> bool:
@@ -68,9 +84,9 @@ def _data_operator_settings() -> dict:
     return {name: os.environ.get(name, "").strip() or default for name, default in defaults.items()}
 
 
-def _secret_key(instance_path: Path) -> str:
+def _secret_key(instance_path: Path, name: str = "secret_key") -> str:
     """Generate the key once into instance/ so that every worker and restart shares it."""
-    path = instance_path / "secret_key"
+    path = instance_path / name
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -127,6 +143,10 @@ def from_environment(instance_path: Path) -> dict:
     return {
         "PRODUCTION": production,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _secret_key(instance_path),
+        # Access codes are HMACs keyed by this, a secret outside the database (bastau/access_codes.py); its own
+        # file in development, required in production. Earlier keys still open their codes until rehashed.
+        "ACCESS_CODE_KEY": os.environ.get("ACCESS_CODE_KEY") or _secret_key(instance_path, "access_code_key"),
+        "ACCESS_CODE_OLD_KEYS": _old_access_code_keys(),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # In production a database error's message (logged with its traceback) leaves out the values: IINs, names.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": production},

@@ -6,10 +6,10 @@ import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from . import audit, rules
-from .apply.services import CODE_HASH_METHOD, NewApplication, new_submission_key, submit_application
+from .access_codes import hash_code
+from .apply.services import NewApplication, new_submission_key, submit_application
 from .clock import today
 from .consent import CURRENT_VERSION
 from .extensions import db
@@ -231,7 +231,7 @@ def _finished_demo_cohort(district: District, year: int, users: dict) -> None:
             birth_date=born, sex=sex, phone=f"+7705{serial:07d}", district_id=district.id,
             social_status=SocialStatus.SELF_EMPLOYED, education=Education.SECONDARY, channel=Channel.AKIMAT,
             cohort=cohort,
-            access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+            access_code_hash=hash_code(DEMO_ACCESS_CODE),
             submission_key=new_submission_key(), language="ru", consent_version=CURRENT_VERSION,
             consent_language="ru", consent_at=utcnow())
         db.session.add(application)
@@ -285,7 +285,7 @@ def _start_demo_cohort(district: District, year: int, users: dict) -> None:
             birth_date=born, sex=sex, phone=f"+7707{serial:07d}", district_id=district.id,
             social_status=SocialStatus.UNEMPLOYED, education=Education.VOCATIONAL, channel=Channel.EMPLOYMENT_CENTRE,
             cohort=cohort,
-            access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+            access_code_hash=hash_code(DEMO_ACCESS_CODE),
             submission_key=new_submission_key(), language="kk", consent_version=CURRENT_VERSION,
             consent_language="kk", consent_at=utcnow())
         db.session.add(application)
@@ -549,7 +549,7 @@ def _demo_person(serial: int, surname: str, name: str, born: date, sex: str, dis
         programme_year=year, iin=rules.compose_iin(born, sex, serial), surname=surname, first_name=name,
         birth_date=born, sex=sex, phone=f"+7708{serial:07d}", district_id=district.id,
         social_status=SocialStatus.UNEMPLOYED, education=Education.SECONDARY, channel=Channel.CHAMBER_BRANCH,
-        cohort=cohort, access_code_hash=generate_password_hash(DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+        cohort=cohort, access_code_hash=hash_code(DEMO_ACCESS_CODE),
         submission_key=new_submission_key(), language="kk", consent_version=CURRENT_VERSION,
         consent_language="kk", consent_at=utcnow())
     db.session.add(application)

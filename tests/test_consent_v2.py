@@ -161,7 +161,8 @@ def test_the_application_page_says_which_version_and_how_it_was_given(client, ap
 PRODUCTION = {"BASTAU_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://u@db/bastau",
               "PLAN_STORAGE": "/srv/bastau/plans", "DATA_OPERATOR_NAME_KK": "«Атамекен» ҰКП",
               "DATA_OPERATOR_NAME_RU": "НПП «Атамекен»", "DATA_OPERATOR_BIN": "123456789012",
-              "DATA_OPERATOR_ADDRESS_KK": "Астана қ.", "DATA_OPERATOR_ADDRESS_RU": "г. Астана"}
+              "DATA_OPERATOR_ADDRESS_KK": "Астана қ.", "DATA_OPERATOR_ADDRESS_RU": "г. Астана",
+              "ACCESS_CODE_KEY": "k" * 40}
 
 
 @pytest.mark.parametrize("missing", [name for name in PRODUCTION if name.startswith("DATA_OPERATOR")])

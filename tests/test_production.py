@@ -164,8 +164,10 @@ def test_request_id_is_echoed(app, client, plans):
 DATA_OPERATOR = {"DATA_OPERATOR_NAME_KK": "«Атамекен» ҰКП", "DATA_OPERATOR_NAME_RU": "НПП «Атамекен»",
                  "DATA_OPERATOR_BIN": "123456789012", "DATA_OPERATOR_ADDRESS_KK": "Астана қ.",
                  "DATA_OPERATOR_ADDRESS_RU": "г. Астана"}
+ACCESS_CODE_KEY = "k" * 40  # bastau/access_codes.py: required in production
 PRODUCTION_ENV = {"BASTAU_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": "postgresql://u@db/bastau",
-                  "PLAN_STORAGE": "/srv/bastau/plans", "REDIS_URL": REDIS_URL, **DATA_OPERATOR}
+                  "PLAN_STORAGE": "/srv/bastau/plans", "REDIS_URL": REDIS_URL, "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+                  **DATA_OPERATOR}
 SETTINGS = ("BASTAU_ENV", "SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE", "REDIS_URL", "SESSION_COOKIE_SECURE",
             "TRUSTED_PROXY_COUNT")
 
@@ -320,7 +322,8 @@ def cluster():
     database_url = _cluster_database(tmp)
     env = {"PATH": os.environ["PATH"], "BASTAU_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": database_url,
            "PLAN_STORAGE": str(tmp / "plans"), "REDIS_URL": REDIS_URL, "TRUSTED_PROXY_COUNT": "1",
-           "WEB_CONCURRENCY": "2", "LOGIN_LIMIT": "3 per minute", "FLASK_APP": "app.py", **DATA_OPERATOR}
+           "WEB_CONCURRENCY": "2", "LOGIN_LIMIT": "3 per minute", "FLASK_APP": "app.py",
+           "ACCESS_CODE_KEY": ACCESS_CODE_KEY, **DATA_OPERATOR}
     subprocess.run([str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     _add_staff(database_url)
     ports, logs = [_free_port(), _free_port()], [tmp / "a.log", tmp / "b.log"]

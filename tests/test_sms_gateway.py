@@ -199,7 +199,7 @@ def test_production_without_the_http_gateway_warns_but_starts(monkeypatch, caplo
     from tests.test_production import DATA_OPERATOR
     for name, value in {"BASTAU_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "sqlite:///x.db",
                         "PLAN_STORAGE": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0",
-                        "PUBLIC_URL": "https://bastau.kz", **DATA_OPERATOR}.items():
+                        "PUBLIC_URL": "https://bastau.kz", "ACCESS_CODE_KEY": "k" * 40, **DATA_OPERATOR}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SMS_GATEWAY", raising=False)
     with caplog.at_level("WARNING", logger="bastau"):

@@ -132,7 +132,9 @@ def test_save_pressed_with_the_script_says_so_on_the_cohort_page(trainer, group)
 
 def test_the_register_loads_its_small_script_and_asks_about_the_module_at_the_top(trainer, group):
     body = page_text(trainer.get(day_url(day_of(group, 0))))
-    script = re.search(r'<script src="(/static/js/register\.[0-9a-f]{10}\.js)" defer>', body)
+    # fetched from the start, run once the page has loaded (bastau/assets.py script_after_load)
+    script = re.search(r'<link rel="preload" as="script" href="(/static/js/register\.[0-9a-f]{10}\.js)" data-after-load>',
+                       body)
     assert script
     asset = trainer.get(script.group(1), headers={"Accept-Encoding": "br"})
     assert asset.status_code == 200 and "immutable" in asset.headers["Cache-Control"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import segno
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
@@ -34,7 +35,6 @@ from .duplicates import PAUSED, spend_a_look_up
 from .forms import ApplicationForm, describe_birth
 from .services import (
     DuplicateApplication,
-    active_application_year,
     NewApplication,
     format_access_code,
     new_access_code,
@@ -187,10 +187,7 @@ def submit():
     if paused_until is not None:  # shown on the check page (its own address: reload and the language switch work)
         session[DRAFT] = {**draft, "paused_until": paused_until}
         return redirect(url_for(".check"))
-    try:
-        year = active_application_year(form.iin.data, rules.programme_year(today()))
-        if year is not None:
-            raise DuplicateApplication(year)
+    try:  # the IIN's active application, if any, is looked for inside (one statement with the double click's)
         application = submit_application(_new_application(form, draft), draft["access_code"],
                                          entered_by=current_operator())
     except DuplicateApplication as duplicate:  # already made, however long ago, or another terminal won the race
@@ -216,7 +213,8 @@ def _paused(form: ApplicationForm, paused_until: float):
 
 
 def _show_receipt(application: Application, draft: dict):
-    session[RECEIPT] = {"id": application.id, "code": draft["access_code"]}
+    # The id as the session knows it: application.id after submit_application's commit would load the row again.
+    session[RECEIPT] = {"id": sa.inspect(application).identity[0], "code": draft["access_code"]}
     session.pop(DRAFT, None)
     return redirect(url_for(".done"))
 

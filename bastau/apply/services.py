@@ -1,6 +1,7 @@
 """Submitting an application: the checks that need the database, in one writing transaction."""
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
@@ -8,19 +9,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .. import audit
+from ..access_codes import LEGACY_METHOD, LEGACY_PREFIX, check_code, check_nothing, hash_code
 from ..config import public_url, short_address
 from ..database import writing
 from ..extensions import db
 from ..models import Application, ConsentWay, Status, User
 
-# The access code is short (people type it from a paper receipt) and guarded by rate limits;
-# a moderate hash keeps a leaked table from giving the codes away without slowing look-ups down.
-CODE_HASH_METHOD = "pbkdf2:sha256:60000"
-_DUMMY_HASH = generate_password_hash("00000000", method=CODE_HASH_METHOD)
+# The PBKDF2 method access codes were hashed with before bastau/access_codes.py (still read there; the one-time
+# consent codes of bastau/consents still use it).
+CODE_HASH_METHOD = LEGACY_METHOD
 
 
 class DuplicateApplication(Exception):
@@ -68,15 +69,8 @@ def format_access_code(code: str) -> str:
     return f"{code[:4]} {code[4:]}"
 
 
-def _active(iin: str, year: int):
-    return sa.select(Application).where(
-        Application.iin == iin, Application.programme_year == year, Application.status != Status.WITHDRAWN)
-
-
-def active_application_year(iin: str, year: int) -> int | None:
-    """The programme year of this IIN's active application, if there is one."""
-    found = db.session.scalar(_active(iin, year).limit(1))
-    return found.programme_year if found else None
+def _is_active(iin: str, year: int):
+    return sa.and_(Application.iin == iin, Application.programme_year == year, Application.status != Status.WITHDRAWN)
 
 
 def submit_application(new: NewApplication, access_code: str, entered_by: User | None = None) -> Application:
@@ -85,14 +79,17 @@ def submit_application(new: NewApplication, access_code: str, entered_by: User |
     One active application per IIN per programme year: checked here for a kind message and
     enforced by a unique index, so two submissions at the same instant still leave one.
     """
-    code_hash = generate_password_hash(access_code, method=CODE_HASH_METHOD)  # ~25 ms: before taking the write lock
+    code_hash = hash_code(access_code)
     try:
         with writing():
-            replay = db.session.scalar(sa.select(Application)
-                                       .where(Application.submission_key == new.submission_key))
+            # One statement for both: this form's own application (a double click), or another active one.
+            found = db.session.scalars(sa.select(Application).where(sa.or_(
+                Application.submission_key == new.submission_key, _is_active(new.iin, new.programme_year)))
+                .limit(2)).all()
+            replay = next((a for a in found if a.submission_key == new.submission_key), None)
             if replay is not None:
                 return replay
-            if db.session.scalar(_active(new.iin, new.programme_year).limit(1)) is not None:
+            if found:
                 raise DuplicateApplication(new.programme_year)
             application = Application(**new.__dict__, entered_by=entered_by,
                                       access_code_hash=code_hash)
@@ -117,17 +114,56 @@ def queue_receipt(application: Application) -> None:
 
 
 def find_application(reference: str, iin: str, access_code: str) -> Application | None:
-    """The application these three details open, or None, without telling which one was wrong."""
+    """The application these three details open, or None, without telling which one was wrong.
+
+    The time taken depends on the reference typed, never on whether it exists or which detail is wrong: one HMAC,
+    and for references in the range that may still hold a PBKDF2 hash of before, one PBKDF2 too (a stand-in's
+    when there is nothing to check)."""
     parsed = Application.parse_reference(reference)
     application = db.session.get(Application, parsed[1]) if parsed else None
-    code = "".join((access_code or "").split())
+    as_legacy = parsed is not None and parsed[1] <= _legacy_ceiling()
     if application is None:
-        check_password_hash(_DUMMY_HASH, code)  # same work either way: timing says nothing
+        check_nothing(access_code, as_legacy=as_legacy)
         return None
-    code_ok = check_password_hash(application.access_code_hash, code)
-    if code_ok and application.programme_year == parsed[0] and application.iin == iin:
-        return application
-    return None
+    stored = application.access_code_hash
+    check = check_code(stored, access_code, as_legacy=as_legacy)
+    if not (check.opens and application.programme_year == parsed[0] and application.iin == iin):
+        return None
+    if check.outdated:
+        _rehash(application.id, stored, access_code)
+    return application
+
+
+# How long a worker trusts its answer to "which applications may still hold a PBKDF2 hash": the set only shrinks
+# (every new or reissued code is an HMAC), so an older answer only makes a few look-ups do work they need not.
+LEGACY_CEILING_SECONDS = 600
+
+
+def _legacy_ceiling() -> int:
+    """The highest application id with a PBKDF2 access code (0 when none is left), asked once in a while."""
+    cached = current_app.extensions.setdefault("access_code_legacy", {})
+    if time.monotonic() - cached.get("at", float("-inf")) > LEGACY_CEILING_SECONDS:
+        cached["ceiling"] = db.session.scalar(sa.select(sa.func.max(Application.id)).where(
+            Application.access_code_hash.startswith(LEGACY_PREFIX, autoescape=True))) or 0
+        cached["at"] = time.monotonic()
+    return cached["ceiling"]
+
+
+def _rehash(application_id: int, stored: str, access_code: str) -> None:
+    """The code opened with an old key or a PBKDF2 hash: store it with the current key, in a short transaction of
+    its own. Only if the stored hash is still the one checked (a new code sent meanwhile wins); the application's
+    updated_at stays, as nothing about the person changed. A failure here costs the person nothing: the look-up
+    goes on, and the next one tries again."""
+    try:
+        with writing():
+            db.session.execute(
+                sa.update(Application)
+                .where(Application.id == application_id, Application.access_code_hash == stored)
+                .values(access_code_hash=hash_code(access_code), updated_at=Application.updated_at)
+                .execution_options(synchronize_session=False))
+    except SQLAlchemyError:
+        logging.getLogger("bastau").warning("access code of application %s not rehashed", application_id,
+                                            exc_info=True)
 
 
 def earlier_applications(application: Application) -> list[Application]:
@@ -172,7 +208,7 @@ def reissue_access_code(application: Application | None) -> None:
 
 def _reissue(application: Application | None) -> None:
     code = new_access_code()
-    code_hash = generate_password_hash(code, method=CODE_HASH_METHOD)
+    code_hash = hash_code(code)
     if application is None:
         return
     from ..sms.outbox import queue
