@@ -990,3 +990,27 @@ class ReadEntry(db.Model):
     address: Mapped[str] = mapped_column(sa.String(64))
 
     __table_args__ = (sa.Index("ix_read_entry_kind_object", "kind", "object_id"),)
+
+
+class DashboardTally(db.Model):
+    """The dashboard's figures per programme year, district and cohort (0: not in a cohort), kept current in the
+    same transaction as every change they count (bastau/dashboard/tallies.py), so a dashboard reads a few hundred
+    rows whatever the number of applications. What each column counts: bastau/dashboard/figures.py."""
+    __tablename__ = "dashboard_tally"
+    programme_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.id"), primary_key=True, autoincrement=False)
+    cohort_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    applied: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    confirmed: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    test_passed: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    enrolled: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    expelled: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    trained: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    defended: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    completion: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    participation: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    referred: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    loans: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    loan_sum: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    opened: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    jobs: Mapped[int] = mapped_column(sa.BigInteger, default=0)

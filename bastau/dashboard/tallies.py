@@ -1,0 +1,184 @@
+"""The dashboard's figures kept as tallies: one row per (programme year, district, cohort or 0), so a dashboard
+sums a few hundred rows instead of counting every application of the year (issue 18).
+
+One definition of the counts (`contributions`, what bastau/dashboard/figures.py's docstring says each column
+counts), used twice:
+- `recount()` writes it for every application (the migration's fill, `flask dashboard recount`, the bench);
+- the session events below count the touched applications' contribution before a flush and again after it, and
+  add the difference with an upsert in the same transaction, so the tally follows every status change that
+  lifecycle.move_to makes, and every certificate, loan referral and follow-up.
+Bulk `sa.update`/`sa.delete` statements bypass the session's bookkeeping: none in the app touches a counted
+column (anonymisation's bulk update of loan referrals clears only the decline reason); code that does must call
+`recount()`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import chain
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..lifecycle import GROUPS
+from ..models import Application, BusinessFollowUp, Certificate, CertificateKind, DashboardTally, LoanReferral
+
+COLUMNS = ("applied", "confirmed", "test_passed", "enrolled", "expelled", "trained", "defended", "completion",
+           "participation", "referred", "loans", "loan_sum", "opened", "jobs")
+KEY = ("programme_year", "district_id", "cohort_key")
+# The fields whose change moves an application's contribution, per counted table.
+COUNTED_FIELDS = {
+    Application: ("programme_year", "district_id", "cohort_id", "status"),
+    Certificate: ("application_id", "kind"),
+    LoanReferral: ("application_id", "issued_on", "issued_amount"),
+    BusinessFollowUp: ("application_id", "months_after", "business_opened", "jobs_created"),
+}
+_PENDING = "dashboard_tally_pending"
+
+
+def _has(name: str) -> sa.ColumnElement:
+    return Application.status.in_(sorted(GROUPS[name], key=lambda s: s.value))
+
+
+def _count(condition) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _queries(application_ids) -> tuple[sa.Select, sa.Select]:
+    """The two grouped statements: the steps (applications only), then certificates, loans and the latest
+    follow-up, which belong to people who finished training (read for those rows only)."""
+    key = (Application.programme_year, Application.district_id,
+           sa.func.coalesce(Application.cohort_id, 0).label("cohort_key"))
+    limit = () if application_ids is None else (Application.id.in_(sorted(application_ids)),)
+    steps = (sa.select(*key, sa.func.count(Application.id).label("applied"),
+                       *(_count(_has(name)).label(name)
+                         for name in ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")))
+             .where(*limit).group_by(*key[:2], sa.func.coalesce(Application.cohort_id, 0)))
+    scope = sa.select(Application.id).where(_has("trained"), *limit)
+    issued = LoanReferral.issued_on.is_not(None)
+    loans = (sa.select(LoanReferral.application_id.label("application_id"),
+                       sa.func.max(sa.case((issued, 1), else_=0)).label("issued"),
+                       sa.func.sum(sa.case((issued, sa.func.coalesce(LoanReferral.issued_amount, 0)), else_=0))
+                       .label("amount"))
+             .where(LoanReferral.application_id.in_(scope)).group_by(LoanReferral.application_id).subquery("loans"))
+    last = (sa.select(BusinessFollowUp.application_id.label("application_id"),
+                      sa.func.max(BusinessFollowUp.months_after).label("months"))
+            .where(BusinessFollowUp.application_id.in_(scope))
+            .group_by(BusinessFollowUp.application_id).subquery("last_check"))
+    follow = sa.orm.aliased(BusinessFollowUp, name="follow")
+    opened = follow.business_opened.is_(True)
+    after = (sa.select(*key,
+                       _count(Certificate.kind == CertificateKind.COMPLETION).label("completion"),
+                       _count(Certificate.kind == CertificateKind.PARTICIPATION).label("participation"),
+                       _count(loans.c.application_id.is_not(None)).label("referred"),
+                       _count(loans.c.issued == 1).label("loans"),
+                       sa.func.coalesce(sa.func.sum(loans.c.amount), 0).label("loan_sum"),
+                       _count(opened).label("opened"),
+                       sa.func.coalesce(sa.func.sum(sa.case((opened, follow.jobs_created), else_=0)), 0)
+                       .label("jobs"))
+             .select_from(Application)
+             .outerjoin(Certificate, Certificate.application_id == Application.id)
+             .outerjoin(loans, loans.c.application_id == Application.id)
+             .outerjoin(last, last.c.application_id == Application.id)
+             .outerjoin(follow, sa.and_(follow.application_id == Application.id, follow.months_after == last.c.months))
+             .where(_has("trained"), *limit).group_by(*key[:2], sa.func.coalesce(Application.cohort_id, 0)))
+    return steps, after
+
+
+def contributions(connection, application_ids=None) -> dict[tuple, dict[str, int]]:
+    """{(year, district, cohort or 0): {column: count}} for the given applications (None: all of them)."""
+    if application_ids is not None and not application_ids:
+        return {}
+    counted: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+    for query in _queries(application_ids):
+        for line in connection.execute(query).mappings():
+            counted[tuple(line[k] for k in KEY)].update(
+                {name: int(value or 0) for name, value in line.items() if name not in KEY})
+    return dict(counted)
+
+
+def recount(connection) -> int:
+    """Rewrite every tally from the applications (repairs; after bulk loads). Returns the number of rows."""
+    counted = contributions(connection)
+    connection.execute(sa.delete(DashboardTally))
+    rows = [dict(zip(KEY, key)) | figures for key, figures in sorted(counted.items())]
+    if rows:
+        connection.execute(sa.insert(DashboardTally), rows)
+    return len(rows)
+
+
+def tallies(connection) -> dict[tuple, dict[str, int]]:
+    """The stored tallies, in `contributions`' shape (rows of zeros left out), to compare with a recount."""
+    table = DashboardTally.__table__
+    stored = {}
+    for line in connection.execute(sa.select(table)).mappings():
+        figures = {name: int(line[name]) for name in COLUMNS}
+        if any(figures.values()):
+            stored[tuple(line[k] for k in KEY)] = figures
+    return stored
+
+
+def _add(connection, delta: dict[tuple, dict[str, int]]) -> None:
+    """Add the differences, in one upsert; keys sorted, so concurrent transactions lock rows in the same order."""
+    rows = [dict(zip(KEY, key)) | figures for key, figures in sorted(delta.items()) if any(figures.values())]
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DashboardTally.__table__).values(rows)
+    table = DashboardTally.__table__
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=list(KEY), set_={name: table.c[name] + statement.excluded[name] for name in COLUMNS}))
+
+
+def _changed(obj, fields) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def _application_ids(obj) -> set[int]:
+    """The applications an object counts for: its own id, or its application's (also the one it left)."""
+    if isinstance(obj, Application):
+        return {obj.id} if obj.id is not None else set()
+    state = sa.inspect(obj)
+    ids = set(state.attrs["application_id"].history.deleted) | {obj.application_id}
+    parent = state.attrs["application"].loaded_value if "application" in state.attrs else None
+    if parent is not None and parent is not sa.orm.base.NO_VALUE and getattr(parent, "id", None) is not None:
+        ids.add(parent.id)
+    return {i for i in ids if i is not None}
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session, _context, _instances) -> None:
+    touched = []
+    for obj in chain(session.new, session.dirty, session.deleted):
+        fields = COUNTED_FIELDS.get(type(obj))
+        if fields is None:
+            continue
+        if obj in session.new or obj in session.deleted or _changed(obj, fields):
+            touched.append(obj)
+    if not touched:
+        return
+    ids = set().union(*(_application_ids(obj) for obj in touched))
+    before = contributions(session.connection(), ids)
+    session.info.setdefault(_PENDING, []).append((touched, ids, before))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, _context) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    touched, ids, before = pending.pop()
+    ids = ids | set().union(*(_application_ids(obj) for obj in touched))
+    after = contributions(session.connection(), ids)
+    delta = {}
+    for key in set(before) | set(after):
+        old, new = before.get(key, {}), after.get(key, {})
+        delta[key] = {name: new.get(name, 0) - old.get(name, 0) for name in COLUMNS}
+    _add(session.connection(), delta)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, _previous) -> None:
+    session.info.pop(_PENDING, None)
