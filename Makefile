@@ -7,7 +7,7 @@ export FLASK_APP := app.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run reset test test-sqlite test-postgres translations compile-translations bench audit clean
+.PHONY: run reset screenshots test test-sqlite test-postgres translations compile-translations bench audit clean
 
 $(BIN)/activate: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -73,6 +73,10 @@ reset:
 	@mkdir -p instance
 	find instance -mindepth 1 -maxdepth 1 ! -name secret_key -exec rm -rf {} +
 	@echo "instance/ emptied (secret_key kept): the next make run loads a fresh demo"
+
+## make screenshots: the README's pictures (docs/screenshots/) from a fresh demo in a temporary directory
+screenshots: compile-translations
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

@@ -154,8 +154,20 @@ def restore_command(path, end_sessions):
         raise click.ClickException(str(error)) from None
 
 
+dashboard_cli = AppGroup("dashboard", help="The dashboard's tallies.")
+
+
+@dashboard_cli.command("recount")
+def recount_tallies():
+    """Rewrite the dashboard's tallies from the applications (a repair; the app keeps them current itself)."""
+    from .dashboard import tallies
+    rows = tallies.recount(db.session.connection())
+    db.session.commit()
+    click.echo(f"Dashboard tallies recounted: {rows} rows.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (reference_cli, demo_cli, users_cli, jobs_cli):
+    for group in (reference_cli, demo_cli, users_cli, jobs_cli, dashboard_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
     app.cli.add_command(backup_command)

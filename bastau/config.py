@@ -149,7 +149,9 @@ def from_environment(instance_path: Path) -> dict:
         "ACCESS_CODE_OLD_KEYS": _old_access_code_keys(),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         # In production a database error's message (logged with its traceback) leaves out the values: IINs, names.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": production},
+        # No ping per checkout (a round trip each): on PostgreSQL a connection the server closed is found by its
+        # socket (bastau/database.py), and none is kept longer than half an hour (firewalls drop idle ones).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "hide_parameters": production},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_STORAGE_OPTIONS": _redis_options(redis_url),

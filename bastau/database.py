@@ -1,15 +1,17 @@
 """Database engine settings and the one way to start a writing transaction."""
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 
 from .extensions import db
 
 IMMEDIATE = "bastau_immediate"
+_AFTER_VIEW = "bastau_writes_after_view"
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +20,18 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        sa.event.listen(engine.pool, "checkout", _closed_by_the_server)
+
+
+def _closed_by_the_server(dbapi_connection, _record, _proxy) -> None:
+    """Instead of a ping (a round trip) on every checkout: an idle connection has nothing to read unless the server
+    has closed it (a restart, pg_terminate_backend, idle_session_timeout), so a readable socket means a dead one, and
+    the pool replaces it before the request uses it. A connection lost without a word (a cut cable) is bounded by
+    pool_recycle instead, and SQLAlchemy's disconnect handling renews the pool after its first error."""
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise sa.exc.DisconnectionError("the server closed this connection while it was idle")
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -81,3 +95,24 @@ def writing() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def queue_after_view(statement) -> None:
+    """A row written once the view has answered (the read log's entry): it goes with the session's own writes, in
+    one transaction at the end of the request (`write_after_view`, called by bastau/sessions.py)."""
+    g.setdefault(_AFTER_VIEW, []).append(statement)
+
+
+def write_after_view(*statements) -> list:
+    """Write the queued statements and these in one transaction, on the request's own session: whatever the view
+    left uncommitted (nothing, for a view that finished; half-done work, for one that failed) is rolled back first,
+    never committed by accident (see begin_write). Nothing to write: no database work at all. Returns the results
+    of `statements`, in order."""
+    queued = g.pop(_AFTER_VIEW, []) if g else []
+    mine = [statement for statement in statements if statement is not None]
+    if not queued and not mine:
+        return []
+    with writing():
+        for statement in queued:
+            db.session.execute(statement)
+        return [db.session.execute(statement) for statement in mine]

@@ -13,7 +13,7 @@ from .apply.services import NewApplication, new_submission_key, submit_applicati
 from .clock import today
 from .consent import CURRENT_VERSION
 from .extensions import db
-from .lifecycle import move_to
+from .lifecycle import APPLICANT, move_to
 from .models import (
     Application,
     Attendance,
@@ -133,7 +133,14 @@ def load() -> str:
     _apply(rules.compose_iin(date(1994, 8, 15), "female", 199), "Бекова", "Сания", "Ержанқызы", date(1994, 8, 15),
            "female", district, year, DEMO_ACCESS_CODE, users[Role.OPERATOR], Status.SUBMITTED, users,
            consent_way=ConsentWay.PENDING)
+    # Created before the cohorts, so that their references do not move when later functions add people.
+    on_list_2 = _apply(*ON_LIST_2, district, year, DEMO_ACCESS_CODE, None, Status.TARGET_GROUP_CONFIRMED, users)
+    withdrawn = _apply(*WITHDRAWN_ONE, district, year, DEMO_ACCESS_CODE, users[Role.OPERATOR],
+                       Status.TARGET_GROUP_CONFIRMED, users)
+    move_to(withdrawn, Status.WITHDRAWN, by=APPLICANT, reason="found_work")
+    db.session.commit()
     _send_demo_list(users[Role.CENTRE_OFFICER], users[Role.CHAMBER_STAFF], to_approve, returned)
+    _send_undecided_list(users[Role.CENTRE_OFFICER], on_list_2.id)
     _half_answered_test(to_approve[0], users[Role.CHAMBER_STAFF])
     _start_demo_cohort(district, year, users)
     _finished_demo_cohort(district, year, users)
@@ -143,6 +150,7 @@ def load() -> str:
     _region_over_plan(year, users)
     count = len(APPLICANTS) + len(TRAINEES) + len(GRADUATES) + len(ENDED_YESTERDAY) + len(STARTS_TOMORROW) + len(STARTS_TODAY) + 1
     count += len(DEFENDED_RECENTLY) + 1  # and the one waiting for the citizen's signature
+    count += 2  # on list №2, and the withdrawn one
     return (f"Demo data: {len(USERS) + 1} staff accounts, {count} applications, a cohort in training and a defended "
             f"one in {district.name_kk}.")
 
@@ -302,6 +310,21 @@ def _start_demo_cohort(district: District, year: int, users: dict) -> None:
     db.session.commit()
 
 
+# Two more stages to try: on list №2, sent and not decided yet (the chamber's to approve), and withdrawn.
+def _iin_and_name(serial: int, surname: str, name: str, patronymic: str | None, born: date, sex: str) -> tuple:
+    return rules.compose_iin(born, sex, serial), surname, name, patronymic, born, sex
+
+
+ON_LIST_2 = _iin_and_name(150, "Тұрсынова", "Динара", "Ғаниқызы", date(1989, 9, 4), "female")
+WITHDRAWN_ONE = _iin_and_name(151, "Бекмұханов", "Асылан", None, date(1984, 3, 22), "male")
+
+
+def _send_undecided_list(officer: User, application_id: int) -> None:
+    from .lists.services import send_list
+    send_list(officer, [application_id])
+    db.session.commit()
+
+
 RETURNED_BY_THE_CHAMBER = "Мұратов"  # on list №1 too, returned (not reachable): the centre can put him back on it
 
 
@@ -372,32 +395,14 @@ def _half_answered_test(application_id: int, chamber: User) -> None:
     db.session.commit()
 
 
-def _demo_test_lines() -> list[str]:
-    from .models import TestSitting
-    sitting = db.session.scalar(sa.select(TestSitting).where(TestSitting.finished_at.is_(None),
-                                                             TestSitting.expires_at > utcnow()).limit(1))
-    trainee = db.session.scalar(sa.select(Application).where(Application.status == Status.IN_TRAINING)
-                                .order_by(Application.id).limit(1))
-    lines = []
-    if sitting is not None:
-        lines.append(f"A half-answered entrepreneurship test at /test: code {DEMO_TEST_CODE[:3]} {DEMO_TEST_CODE[3:]}, "
-                     f"IIN {sitting.application.iin} ({sitting.application.full_name})")
-    if trainee is not None:
-        lines.append(f"Upload a business plan (a file, or photos of the pages) after /status with {trainee.reference}, "
-                     f"IIN {trainee.iin}, access code {DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}")
-    return lines
-
-
 def _erasure_demo_lines() -> list[str]:
-    """A graduate to try the withdrawal of consent on: after it, their certificate's page says only "issued"."""
-    graduate = db.session.scalar(sa.select(Application).where(Application.surname == GRADUATES[1][0],
-                                                              Application.anonymised_at.is_(None)))
-    certificate = graduate and db.session.scalar(sa.select(Certificate.number).where(
-        Certificate.application_id == graduate.id))
-    if not certificate:
+    """A graduate to try the withdrawal of consent on (not the certificate holder of the stage table): after it,
+    her certificate's page says only "issued"."""
+    graduate = _demo_applicant(GRADUATES[2][0])
+    if graduate is None:
         return []
-    return [f"Withdraw consent (erases the person's data) from the status page of {graduate.reference}, IIN "
-            f"{graduate.iin} ({graduate.full_name}); then /certificates/{certificate} shows only that it was issued"]
+    return [f"Withdraw consent (erases her data): {graduate.surname} {graduate.first_name}, {graduate.reference}, "
+            f"IIN {graduate.iin}"]
 
 
 def _personal_data_demo_lines() -> list[str]:
@@ -406,31 +411,72 @@ def _personal_data_demo_lines() -> list[str]:
                                                              Application.anonymised_at.is_(None)).limit(1))
     lines = []
     if waiting:
-        lines.append(f"Waiting for the citizen's own consent (entered by operator): {waiting.reference} "
-                     f"({waiting.full_name}); `operator` prints it with the receipt or sends an SMS code "
-                     f"from /staff/applications/{waiting.id}")
-    lines.append("Who looked at a person: `admin` at /admin/read-log; \"My data\" (PDF, JSON) on any status page")
+        lines.append(f"Own consent pending: {waiting.surname} {waiting.first_name}, {waiting.reference}; `operator` "
+                     f"prints it or sends a code: /staff/applications/{waiting.id}")
+    lines.append("Who looked at a person: `admin` at /admin/read-log; \"My data\" on any status page")
     return lines
 
 
+# One demo person at each stage of the journey (the README's "Try it in ten minutes" uses them).
+STAGES = [  # stage as the table says it, surname
+    ("waiting for the centre", "Серікбаева"),
+    ("on list №2, at the chamber", ON_LIST_2[1]),
+    ("waiting for the test", "Жақыпова"),
+    ("in training", "Ахметжанова"),
+    ("flagged (4 days absent)", "Дүйсенбаев"),
+    ("defended, certificate", "Байжанов"),
+    ("loan approved", "Әбілқасымова"),
+    ("withdrawn", WITHDRAWN_ONE[1]),
+]
+MAIN_PAGES = ("Pages: / start · /apply · /status · /test (terminal test) · /certificates\n"
+              "Staff: /staff/login · /staff/sms/ (messages sent) · /dashboard")
+
+
+def _demo_applicant(surname: str) -> Application | None:
+    return db.session.scalar(sa.select(Application).where(
+        Application.surname == surname, Application.programme_year == rules.programme_year(today()),
+        Application.anonymised_at.is_(None)).limit(1))
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
+def _stage_rows() -> list[tuple[str, ...]]:
+    code = f"{DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}"
+    rows = [("stage", "name", "reference", "IIN", "access code")]
+    for stage, surname in STAGES:
+        person = _demo_applicant(surname)
+        if person is None:  # erased, or a database that is not the demo's
+            continue
+        extra = f" (test code {DEMO_TEST_CODE[:3]} {DEMO_TEST_CODE[3:]} at /test)" if surname == "Жақыпова" else ""
+        rows.append((stage, f"{person.surname} {person.first_name}", person.reference, person.iin, code + extra))
+    return rows
+
+
+def _staff_rows() -> list[tuple[str, ...]]:
+    rows = [("role", "username", "password", "area")]
+    names = [username for username, *_rest in USERS] + [SECOND_MEMBER[0]]
+    found = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(names)))}
+    for username in names:
+        if username in found:
+            user = found[username]
+            area = user.district or user.region
+            rows.append((user.role.value, username, DEMO_PASSWORD, area.name_kk if area else "the whole country"))
+    return rows
+
+
 def logins_text() -> str:
-    applications = db.session.scalars(sa.select(Application).where(
-        Application.programme_year == rules.programme_year(today())).order_by(Application.id).limit(2)).all()
-    lines = ["", f"Demo logins (password for all: {DEMO_PASSWORD}), staff sign-in at /staff/login:"]
-    lines += [f"  {username:<11} {role.value}" for username, role, _name, _office in USERS]
-    lines.append(f"  {SECOND_MEMBER[0]:<11} {Role.COMMISSION.value} (a second commission member)")
-    if applications:
-        lines.append(f"Demo status check at /status (access code {DEMO_ACCESS_CODE[:4]} {DEMO_ACCESS_CODE[4:]}):")
-        lines += [f"  {a.reference}  IIN {a.iin}  ({a.full_name})" for a in applications]
-    number = db.session.scalar(sa.select(Certificate.number).order_by(Certificate.id).limit(1))
-    if number:
-        lines.append(f"A certificate to verify at /certificates: {number}")
-    lines += _erasure_demo_lines()
-    lines += _personal_data_demo_lines()
-    lines += _defence_demo_lines()
-    lines += _demo_test_lines()
-    lines.append("Shared terminal: sign in as operator, open /terminal, press \"Mark this browser as a shared "
-                 "terminal\" (5-minute idle limit with a warning; elsewhere 45 minutes).")
+    """What `make run` prints: the demo people by stage, the staff sign-ins, the main pages, a few more to try."""
+    lines = ["", "Demo people (status at /status):"]
+    stages = _stage_rows()
+    lines += _aligned(stages) if len(stages) > 1 else ["  (none: this is not the demo database)"]
+    lines += ["", "Staff sign-in at /staff/login:"]
+    lines += _aligned(_staff_rows())
+    lines += ["", MAIN_PAGES, "Also:"]
+    lines += ["  " + line for line in _erasure_demo_lines() + _personal_data_demo_lines() + _defence_demo_lines()]
+    lines.append("  Shared terminal: as operator open /terminal and press \"Mark this browser as a shared terminal\"")
     return "\n".join(lines)
 
 
@@ -504,10 +550,9 @@ def _defence_demo_lines() -> list[str]:
     found = {number: session_id for session_id, number in rows}
     lines = []
     if 6 in found:
-        lines.append(f"A defence session closed 10 days ago, `region` may reopen it (30 days): /defence/{found[6]}")
+        lines.append(f"Defence session closed 10 days ago, `region` may reopen it: /defence/{found[6]}")
     if 3 in found:
-        lines.append(f"A defence session scored by `commission` and `{SECOND_MEMBER[0]}`, ready for `chamber` to close "
-                     f"(after the worker completes cohort 3): /defence/{found[3]}")
+        lines.append(f"Defence today, scored, for `chamber` to close once cohort 3 is completed: /defence/{found[3]}")
     return lines
 
 

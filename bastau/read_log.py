@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .clock import kz_midnight_utc
+from .database import queue_after_view
 from .extensions import client_address, db
 from .models import (
     ApplicantList,
@@ -147,18 +148,24 @@ def _log_read(response):
             object_id = current_user.id
         else:
             object_id = (request.view_args or {}).get(read.arg) if read.arg else None
-        record(read.kind, object_id)
+        queue_after_view(_entry(kind=read.kind, object_id=object_id))
     return response
 
 
-def record(kind: str, object_id: int | None) -> None:
-    """One INSERT on its own connection, committed at once: the page's own session (which a GET never uses to
-    write) is left alone, and a failure to log fails the page rather than showing it unlogged."""
+def _entry(kind: str, object_id: int | None) -> sa.Insert:
     user = current_user
+    return sa.insert(ReadEntry.__table__).values(
+        created_at=utcnow(), actor_id=user.id, actor_role=user.role.value,
+        kind=kind, object_id=object_id, district_id=user.district_id, address=client_address()[:64])
+
+
+def record(kind: str, object_id: int | None) -> None:
+    """One INSERT on its own connection, committed at once, for a view that logs a read itself (the read log's own
+    look-up): the page's own session is left alone. A page's read (`_log_read`) is written with the session's row
+    at the end of the request, on the request's connection (bastau/database.py: write_after_view); in both ways a
+    failure to log fails the page rather than showing it unlogged."""
     with db.engine.begin() as connection:
-        connection.execute(sa.insert(ReadEntry.__table__).values(
-            created_at=utcnow(), actor_id=user.id, actor_role=user.role.value,
-            kind=kind, object_id=object_id, district_id=user.district_id, address=client_address()[:64]))
+        connection.execute(_entry(kind, object_id))
 
 
 # ---- Who looked at a person ----

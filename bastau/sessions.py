@@ -4,6 +4,15 @@ Flask's default session lives in a signed cookie, so a copy of that cookie keeps
 "Finish". Here the cookie only carries a random key; the data lives in the `web_session` table and
 ending a session deletes the row, so an old cookie opens nothing. Idle sessions end after a few
 minutes (applicants) or a little longer (staff).
+
+A visitor who has typed nothing yet has no row: while the session holds only what COOKIE_KEYS names (the CSRF
+token of the page's form), it lives in a signed cookie, so a QR scan or a look at a form writes nothing. The
+first time anything else goes in (a draft, a sign-in, a test), it moves to a row under a new key, CSRF token
+and all, so the first POST is never refused and a copy of the earlier cookie opens nothing personal.
+
+The row is read on the request's own database connection (db.session), which then loads the signed-in user
+too; what is written after the view (this row, and the read log's entry: database.write_after_view) goes in one
+transaction at the end of the request, after whatever the view left uncommitted has been rolled back.
 """
 from __future__ import annotations
 
@@ -16,16 +25,21 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from .assets import CACHED_COOKIE
+from .database import write_after_view
 from .extensions import db
 from .models import WebSession, utcnow
 
 _serializer = TaggedJSONSerializer()
 _table = WebSession.__table__
 TOUCH_EVERY = timedelta(seconds=30)  # don't write on every click just to move last_seen
+# What a session may hold while it lives in a signed cookie: nothing personal, nothing typed (a copy of the cookie
+# outlives "Finish"). Anything else moves the session to a row.
+COOKIE_KEYS = frozenset({"csrf_token"})
+COOKIE_SALT = "bastau-session-cookie"
 
 
 def _hash(key: str) -> str:
@@ -33,13 +47,15 @@ def _hash(key: str) -> str:
 
 
 class ServerSession(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, key: str | None = None, last_seen=None, expired: bool = False):
+    def __init__(self, initial=None, key: str | None = None, last_seen=None, expired: bool = False,
+                 cookie: bool = False):
         def on_update(self):
             self.modified = True
         super().__init__(initial, on_update)
         self.key = key
         self.last_seen = last_seen
         self.expired = expired  # the visitor came back with a session that had timed out
+        self.cookie = cookie  # the browser sent a session cookie (a key or a signed one)
         self.modified = False
         self.ended = False
         self.touched = False
@@ -125,77 +141,102 @@ class ServerSessionInterface(SessionInterface):
         return timedelta(minutes=idle_minutes(app.config, data, is_terminal(app, request)))
 
     def open_session(self, app, request):
-        key = request.cookies.get(self.get_cookie_name(app))
+        value = request.cookies.get(self.get_cookie_name(app))
         if request.path.startswith("/static/"):  # assets need no session: spare the database a look-up
-            key = None
-        if not key or len(key) > 100:
+            value = None
+        if not value or len(value) > 300:
             return ServerSession()
-        with db.engine.connect() as conn:
-            row = conn.execute(sa.select(_table).where(_table.c.id == _hash(key))).first()
+        if "." in value:  # a signed cookie (a row's key is token_urlsafe: never a dot)
+            return ServerSession(self._from_cookie(app, value), cookie=True)
+        row = db.session.execute(sa.select(_table.c.data, _table.c.created_at, _table.c.last_seen_at)
+                                 .where(_table.c.id == _hash(value))).first()
         if row is None:
-            return ServerSession(expired=True)
+            return ServerSession(expired=True, cookie=True)
         data = _serializer.loads(row.data)
         now = utcnow()
         too_old = now - row.created_at > timedelta(hours=app.config["SESSION_MAX_HOURS"])
         if too_old or now - row.last_seen_at > self._idle_limit(app, data, request):
-            self._delete(key)
-            return ServerSession(expired=True)
-        return ServerSession(data, key=key, last_seen=row.last_seen_at)
+            ended = ServerSession(expired=True, cookie=True)
+            ended.old_keys.append(value)  # deleted by save_session, with the request's other writes
+            return ended
+        return ServerSession(data, key=value, last_seen=row.last_seen_at, cookie=True)
 
     def save_session(self, app, session: ServerSession, response):
-        name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
-        for old in session.old_keys:
-            self._delete(old)
-        if session.ended or (not session and session.key):
+        writes = [self._delete(old) for old in session.old_keys]
+        if session.ended or not session:
             if session.key:
-                self._delete(session.key)
-            response.delete_cookie(name, domain=domain, path=path, **self._cookie_flags(app))
+                writes.append(self._delete(session.key))
+            write_after_view(*writes)
+            if session.cookie or session.key:
+                self._forget_cookie(app, response)
             return
-        if not session:
+        if session.key is None and session.keys() <= COOKIE_KEYS:
+            write_after_view(*writes)
+            if session.modified or session.old_keys:
+                response.vary.add("Cookie")
+                self._set_cookie(app, response, self._signer(app).dumps(dict(session)))
             return
         now = utcnow()
-        if (not session.modified and not session.touched and session.last_seen
+        if (session.key and not session.modified and not session.touched and session.last_seen
                 and now - session.last_seen < TOUCH_EVERY):
+            write_after_view(*writes)
             return
         response.vary.add("Cookie")
         if session.key is None:
             session.key = secrets.token_urlsafe(32)
-            self._insert(session, now)
-            self._purge_expired(app, now)
+            writes.append(self._insert(session, now))
+            writes.append(self._purge_expired(app, now))
+            write_after_view(*writes)
         else:
             values = {"last_seen_at": now}
             if session.modified:
                 values |= {"data": _serializer.dumps(dict(session)), "user_id": _user_id(session)}
-            with db.engine.begin() as conn:
-                updated = conn.execute(sa.update(_table).where(_table.c.id == _hash(session.key)).values(**values))
-            if updated.rowcount == 0:  # ended by another request meanwhile (Finish in another tab)
-                response.delete_cookie(name, domain=domain, path=path, **self._cookie_flags(app))
+            update = sa.update(_table).where(_table.c.id == _hash(session.key)).values(**values)
+            if write_after_view(*writes, update)[-1].rowcount == 0:  # ended by another request (Finish in a tab)
+                self._forget_cookie(app, response)
                 return
-        response.set_cookie(name, session.key, domain=domain, path=path, **self._cookie_flags(app))
+        self._set_cookie(app, response, session.key)
+
+    def _signer(self, app) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.secret_key, salt=COOKIE_SALT)
+
+    def _from_cookie(self, app, value: str) -> dict:
+        """What a signed cookie holds, if it is ours, not older than a session may be, and nothing but COOKIE_KEYS."""
+        try:
+            data = self._signer(app).loads(value, max_age=app.config["SESSION_MAX_HOURS"] * 3600)
+        except BadData:
+            return {}
+        if not isinstance(data, dict) or not data.keys() <= COOKIE_KEYS:
+            return {}
+        return {name: text for name, text in data.items() if isinstance(text, str)}
+
+    def _set_cookie(self, app, response, value: str) -> None:
+        response.set_cookie(self.get_cookie_name(app), value, domain=self.get_cookie_domain(app),
+                            path=self.get_cookie_path(app), **self._cookie_flags(app))
+
+    def _forget_cookie(self, app, response) -> None:
+        response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
+                               path=self.get_cookie_path(app), **self._cookie_flags(app))
 
     def _cookie_flags(self, app) -> dict:
         # Deleting needs the same flags: browsers ignore a __Host- cookie set (or expired) without Secure.
         return {"httponly": self.get_cookie_httponly(app), "secure": self.get_cookie_secure(app),
                 "samesite": self.get_cookie_samesite(app)}
 
-    def _insert(self, session: ServerSession, now) -> None:
-        with db.engine.begin() as conn:
-            conn.execute(sa.insert(_table).values(
-                id=_hash(session.key), data=_serializer.dumps(dict(session)), user_id=_user_id(session),
-                created_at=now, last_seen_at=now))
+    def _insert(self, session: ServerSession, now):
+        return sa.insert(_table).values(id=_hash(session.key), data=_serializer.dumps(dict(session)),
+                                        user_id=_user_id(session), created_at=now, last_seen_at=now)
 
-    def _delete(self, key: str) -> None:
-        with db.engine.begin() as conn:
-            conn.execute(sa.delete(_table).where(_table.c.id == _hash(key)))
+    def _delete(self, key: str):
+        return sa.delete(_table).where(_table.c.id == _hash(key))
 
-    def _purge_expired(self, app, now) -> None:
+    def _purge_expired(self, app, now):
         """Now and then, drop rows nobody can use any more (idle longer than the staff limit)."""
         if random.random() < 0.05:
             longest = max(app.config["STAFF_IDLE_MINUTES"], app.config["APPLICANT_IDLE_MINUTES"],
                           app.config["TEST_IDLE_MINUTES"], app.config["PERSONAL_IDLE_MINUTES"])
-            cutoff = now - timedelta(minutes=longest)
-            with db.engine.begin() as conn:
-                conn.execute(sa.delete(_table).where(_table.c.last_seen_at < cutoff))
+            return sa.delete(_table).where(_table.c.last_seen_at < now - timedelta(minutes=longest))
+        return None
 
 
 def _user_id(session) -> int | None:

@@ -44,8 +44,14 @@ THREADS, CONNECTIONS = 2, 50
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 WARM_UP = 2  # seconds of the same load before each measured run: workers import templates on first use
 TIMEOUT = 10  # seconds; wrk counts a slower answer as a timeout (an error) and leaves it out of the latencies
-GOAL_P95_MS = 50
-GOAL_RATIO = {"content": 0.5, "database": 0.3}
+GOAL_P95_MS = 250  # issue 18: with 50 clients and no pause; the fixed-rate run has its own goal (50 ms)
+GOAL_RATIO = {"sqlite": {"content": 0.5, "database": 0.09}, "postgresql": {"content": 0.5, "database": 0.07}}
+PREDICTION_TOLERANCE = 0.25  # |wrk ÷ predicted − 1| ≤ 0.25
+# bench/cpu_profile.py's page behind each row here (its 50k figures, the size seed.py gives this run)
+PROFILED = {"start page (GET /)": "start page (new visitor)",
+            "status look-up (POST /status)": "status look-up (right code)",
+            "officer's queue (GET /centre/)": "officer's queue",
+            "national dashboard (GET /dashboard)": "national dashboard"}
 RELAXED = "1000000 per minute"
 SESSIONS = 50  # distinct applicant or staff sessions the requests take turns with
 ACCEPT_ENCODING = "gzip, deflate, br"  # as bench/page_weight.py: pages are measured compressed, as they travel
@@ -67,6 +73,8 @@ class Result:
     kind: str  # "content" | "database" | "ceiling"
     figures: dict
     note: str = ""
+    replay: str = ""  # the requests file wrk replayed, for the fixed-rate run
+    fixed: dict | None = None
 
     @property
     def rate(self) -> float:
@@ -296,12 +304,93 @@ def count_applications(database_url: str) -> int:
         engine.dispose()
 
 
+# ---- A fixed request rate (locust) ----
+
+LOCUST_VENV = ROOT / "instance" / "bench" / "locust-venv"
+FIXED_SHARE = 0.6  # of the rate wrk measured
+GOAL_FIXED_P95_MS = 50
+LOCUSTFILE = """
+import itertools, os
+from locust import FastHttpUser, constant_throughput, task
+LINES = [line.rstrip("\\n").split("\\t") for line in open(os.environ["BENCH_REQUESTS"])]
+TURN = itertools.count()
+
+class Replay(FastHttpUser):  # the requests bench/wrk/replay.lua takes turns with
+    wait_time = constant_throughput(float(os.environ["BENCH_USER_RATE"]))
+
+    @task
+    def replay(self):
+        method, path, cookie, body = LINES[next(TURN) % len(LINES)]
+        headers = {"Cookie": cookie, "Accept-Encoding": "gzip, deflate, br"}
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.client.request(method, path, data=body or None, headers=headers, allow_redirects=False, name=path)
+"""
+
+
+def locust() -> Path | None:
+    """locust from its own virtualenv (bench/requirements.txt), made when missing; None when it cannot be."""
+    binary = LOCUST_VENV / "bin" / "locust"
+    if not binary.exists():
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(LOCUST_VENV)], check=True, capture_output=True)
+            subprocess.run([str(LOCUST_VENV / "bin" / "pip"), "install", "--quiet", "-r",
+                            str(BENCH / "requirements.txt")], check=True, capture_output=True, timeout=600)
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return binary if binary.exists() else None
+
+
+def fixed_rate(base: str, requests_file: str, rate: float, seconds: int = DURATION) -> dict:
+    """Locust, headless, CONNECTIONS users at a constant total of `rate` requests/s: achieved rate, p95, failures."""
+    binary = locust()
+    if binary is None:
+        raise RuntimeError("locust not available")
+    folder = Path(tempfile.mkdtemp(prefix="locust-", dir=scratch()))
+    (folder / "locustfile.py").write_text(LOCUSTFILE)
+    env = {**os.environ, "BENCH_REQUESTS": requests_file, "BENCH_USER_RATE": str(rate / CONNECTIONS)}
+    subprocess.run([str(binary), "-f", str(folder / "locustfile.py"), "--headless", "-u", str(CONNECTIONS), "-r",
+                    str(CONNECTIONS), "-t", f"{seconds}s", "--host", base, "--csv", str(folder / "run"),
+                    "--only-summary", "--exit-code-on-error", "0"], env=env, capture_output=True, text=True,
+                   timeout=seconds + 120, check=True)
+    import csv
+    with open(folder / "run_stats.csv") as handle:
+        total = next(row for row in csv.DictReader(handle) if row["Name"] == "Aggregated")
+    return {"target": rate, "rate": float(total["Requests/s"]), "p95_ms": float(total["95%"]),
+            "failures": int(total["Failure Count"])}
+
+
+def fixed_rate_section(results: list[Result], database: str) -> str:
+    runs = [r for r in results if r.fixed]
+    if not runs:
+        return ""
+    lines = ["", f"At a fixed rate: {FIXED_SHARE:.0%} of the rate wrk measured, locust headless "
+             f"(FastHttpUser, constant_throughput, {CONNECTIONS} users, {DURATION} s), replaying the same requests.",
+             "", f"| page | target /s | achieved /s | p95 ms | failures | p95 ≤ {GOAL_FIXED_P95_MS} ms |",
+             "|---|---:|---:|---:|---:|---|"]
+    for r in runs:
+        f = r.fixed
+        if "error" in f:
+            lines.append(f"| {r.name} | — | — | — | — | not available: {f['error']} |")
+            continue
+        ok = "met" if f["p95_ms"] <= GOAL_FIXED_P95_MS and not f["failures"] else "**missed**"
+        lines.append(f"| {r.name} | {f['target']:,.0f} | {f['rate']:,.0f} | {f['p95_ms']:.0f} | {f['failures']:,} "
+                     f"| {ok} |")
+    return "\n".join(lines) + "\n"
+
+
 # ---- One database ----
 
 def measure(base: str, name: str, kind: str, script: str = "report.lua", args: tuple = (), path: str = "/") -> Result:
     print(f"  {name} ...", flush=True)
     run_wrk(base + path, script, args, seconds=WARM_UP, connections=10)
-    return Result(name, kind, run_wrk(base + path, script, args))
+    result = Result(name, kind, run_wrk(base + path, script, args), replay=args[0] if script == "replay.lua" else "")
+    if result.replay and name in PROFILED:
+        try:
+            result.fixed = fixed_rate(base, result.replay, FIXED_SHARE * result.rate)
+        except (RuntimeError, OSError, subprocess.SubprocessError, KeyError, StopIteration) as error:
+            result.fixed = {"error": f"{type(error).__name__}: {str(error)[:120]}"}
+    return result
 
 
 def hello_result() -> Result:
@@ -345,36 +434,58 @@ def load_database(database_url: str) -> tuple[object, list[Result]]:
 
 # ---- The report ----
 
-def verdict(result: Result, hello: Result) -> tuple[str, str]:
+def predicted_rates(database: str, size: int = 50_000) -> dict[str, float]:
+    """Requests/s the CPU profile predicts per page (bench/cpu_profile.py's model), {} without a profile."""
+    from cpu_profile import RESULTS
+    try:
+        pages = json.loads(RESULTS.read_text())[database][str(size)]["pages"]
+    except (OSError, KeyError, ValueError):
+        return {}
+    return {m["name"]: m["predicted_rate"] for m in pages}
+
+
+def prediction(result: Result, predicted: dict[str, float]) -> str:
+    """The predicted rate and whether wrk came within 25 % of it."""
+    rate = predicted.get(PROFILED.get(result.name, ""))
+    if rate is None:
+        return "—"
+    within = abs(result.rate / rate - 1) <= PREDICTION_TOLERANCE
+    return f"{rate:,.0f} ({'within 25 %' if within else '**off by more than 25 %**'})"
+
+
+def verdict(result: Result, hello: Result, database: str = "sqlite") -> tuple[str, str]:
     if result.kind == "ceiling":
         return "", ""
     p95 = "met" if result.timed and result.ms(95) <= GOAL_P95_MS else "**missed**"
-    goal = GOAL_RATIO[result.kind]
+    goal = GOAL_RATIO[database][result.kind]
     ratio = "met" if result.rate / hello.rate >= goal else "**missed**"
     return p95, f"{ratio} (≥ {goal}×)"
 
 
-def table(results: list[Result]) -> str:
+def table(results: list[Result], database: str = "sqlite", predicted: dict[str, float] | None = None) -> str:
     hello = results[0]
-    lines = ["| page | requests/s | × hello | p50 ms | p95 ms | p99 ms | errors | p95 ≤ 50 ms | throughput |",
-             "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    lines = [f"| page | requests/s | × hello | p50 ms | p95 ms | p99 ms | errors | p95 ≤ {GOAL_P95_MS} ms | throughput "
+             "| predicted /s (CPU profile, 50k) |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for r in results:
-        p95, ratio = verdict(r, hello)
+        p95, ratio = verdict(r, hello, database)
         errors = f"**{r.errors:,}**" if r.errors else "0"
         lines.append(f"| {r.name} | {r.rate:,.0f} | {r.rate / hello.rate:.2f} | {r.shown_ms(50)} | {r.shown_ms(95)} "
-                     f"| {r.shown_ms(99)} | {errors} | {p95} | {ratio} |")
+                     f"| {r.shown_ms(99)} | {errors} | {p95} | {ratio} | {prediction(r, predicted or {})} |")
     notes = [f"- {r.name}: {r.note}" for r in results if r.note]
     return "\n".join(lines + ([""] + notes if notes else []))
 
 
 def section(label: str, database_url: str) -> str:
+    database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     try:
         info, results = load_database(database_url)
     except Exception as error:  # noqa: BLE001 - the report says what failed and goes on with the other database
         return f"### {label}\n\nnot available: {type(error).__name__}: {error}\n"
     return (f"### {label}\n\n{info.applications:,} applications in {info.districts} districts, "
             f"{info.cohorts:,} cohorts, {info.marks:,} attendance marks (seeded in {info.seconds:.0f} s).\n\n"
-            f"{table(results)}\n")
+            f"{table(results, database, predicted_rates(database))}\n"
+            + fixed_rate_section(results, database))
 
 
 def run(databases: tuple[str, ...] = ("sqlite", "postgresql")) -> str:
@@ -387,8 +498,10 @@ def run(databases: tuple[str, ...] = ("sqlite", "postgresql")) -> str:
              "Every wrk client comes from 127.0.0.1, so the per-address rate limits are raised for this run "
              "(STATUS_LOOKUP_LIMIT, LOGIN_LIMIT, SUBMIT_LIMIT); the status look-ups spread over 1,000 references "
              "because of the per-reference limit (20 an hour), which stays. Each row: "
-             f"{WARM_UP} s warm-up, then {DURATION} s measured. Goals: p95 ≤ {GOAL_P95_MS} ms; requests/s ≥ 0.5× "
-             "hello for content pages, ≥ 0.3× for database-backed ones. Errors: non-2xx/3xx answers, socket "
+             f"{WARM_UP} s warm-up, then {DURATION} s measured. Goals (issue 18): p95 ≤ {GOAL_P95_MS} ms; requests/s ≥ 0.5× "
+             "hello for content pages, for database-backed ones ≥ 0.09× on SQLite and ≥ 0.07× on PostgreSQL; wrk "
+             "within 25 % of the rate bench/cpu_profile.py predicts at 50k (2 cores ÷ (CPU s + 0.0004)); at a fixed "
+             f"{FIXED_SHARE:.0%} of the measured rate, p95 ≤ {GOAL_FIXED_P95_MS} ms. Errors: non-2xx/3xx answers, socket "
              "errors and timeouts, and for the application journeys those that ended without a receipt.\n"]
     try:
         if "sqlite" in databases:

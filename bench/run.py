@@ -28,6 +28,7 @@ REPORT = BENCH / "report.md"
 SECTIONS = [  # (title, module whose run() returns the section's Markdown)
     ("Page weight", "page_weight"),
     ("Time until the form is usable (3G, 4× CPU slowdown, 360×640)", "browser_timing"),
+    ("CPU per request at 5k / 50k / 500k applications", "cpu_profile"),
     ("Throughput and latency under load", "load"),
     ("SMS handed to the gateway by one worker", "sms_throughput"),
     ("One full calendar run at 500,000 applications", "calendar_run"),

@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from bastau import rules  # noqa: E402
 from bastau.apply.services import CODE_HASH_METHOD  # noqa: E402
 from bastau.clock import today  # noqa: E402
+from bastau.dashboard import tallies  # noqa: E402
 from bastau.extensions import db  # noqa: E402
 from bastau.models import (  # noqa: E402
     Application,
@@ -283,6 +284,7 @@ def seed(url: str) -> SeedInfo:
             db.session.execute(sa.insert(Application), rows[start:start + 10_000])
         marks = _marks(rng, cohorts, this_year, admin.id)
         _yearly_plans([this_year - 1, this_year], all_districts)
+        tallies.recount(db.session.connection())  # bulk inserts bypass the dashboard tallies' session events
         db.session.commit()
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")  # fresh statistics, as a live database has

@@ -26,7 +26,7 @@ PEOPLE_TABLES = ("audit_entry", "web_session", "attendance_key", "attendance", "
                  "test_sitting", "business_follow_up", "loan_referral", "revoked_certificate",
                  "defence_reopening", "certificate", "defence_result",
                  "defence_score", "defence_member", "defence_session", "business_plan", "notice", "sms_message", "consent_withdrawal",
-                 "job_run", "application", "training_day",
+                 "job_run", "dashboard_tally", "application", "training_day",
                  "cohort", "national_plan", "region_plan", "district_plan", "staff_user")
 PASSWORD = "correct horse 42"
 

@@ -1,4 +1,6 @@
-"""The dashboard's figures, counted by the database: one grouped query per level (plus one for the plan).
+"""The dashboard's figures: one grouped query per level over the tallies (plus one for the plan). The tallies
+(bastau/dashboard/tallies.py) hold these counts per programme year, district and cohort, kept current in the
+same transaction as every change they count, so a dashboard's cost does not grow with the applications.
 
 What each column counts, in one place:
 - the pipeline columns count applications whose *current* status is at or after a step (REACHED below);
@@ -19,16 +21,15 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..lifecycle import GROUPS
-from ..models import (Application, Attendance, BusinessFollowUp, Certificate, CertificateKind, Cohort, District,
-                      DistrictPlan, LoanReferral, Mark, NationalPlan, Region, RegionPlan, Status, TrainingDay, User)
+from ..models import (Application, Attendance, Cohort, DashboardTally, District, DistrictPlan, Mark, NationalPlan,
+                      Region, RegionPlan, Status, TrainingDay, User)
+from .tallies import COLUMNS  # importing the tallies also registers the session events that keep them current
 
 # From the life-cycle table: each column counts the statuses at or after its step (see bastau/lifecycle.py).
 REACHED: dict[str, frozenset[Status]] = {
     name: GROUPS[name] for name in ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")}
 TRAINING_SIDE = ("enrolled", "expelled", "trained", "defended", "completion", "participation", "referred",
                  "loans", "loan_sum", "opened", "jobs")
-COLUMNS = ("applied", "confirmed", "test_passed", "enrolled", "expelled", "trained", "defended", "completion",
-           "participation", "referred", "loans", "loan_sum", "opened", "jobs")
 FIRST_YEAR = 2017
 
 
@@ -78,79 +79,30 @@ def _count(condition) -> sa.ColumnElement:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _subqueries(scope: sa.Select):
-    """Loans and the latest follow-up per application, for the applications in `scope` only."""
-    loans = (sa.select(LoanReferral.application_id.label("application_id"),
-                       sa.func.max(sa.case((LoanReferral.issued_on.is_not(None), 1), else_=0)).label("issued"),
-                       sa.func.sum(sa.case((LoanReferral.issued_on.is_not(None),
-                                            sa.func.coalesce(LoanReferral.issued_amount, 0)), else_=0))
-                       .label("amount"))
-             .where(LoanReferral.application_id.in_(scope))
-             .group_by(LoanReferral.application_id).subquery("loans"))
-    last = (sa.select(BusinessFollowUp.application_id.label("application_id"),
-                      sa.func.max(BusinessFollowUp.months_after).label("months"))
-            .where(BusinessFollowUp.application_id.in_(scope))
-            .group_by(BusinessFollowUp.application_id).subquery("last_check"))
-    follow = sa.orm.aliased(BusinessFollowUp, name="follow")
-    return loans, last, follow
-
-
-def _aggregate(group_by, filters: Filters, where=(), by_region: bool = False) -> dict:
-    """Every column for each value of `group_by`, in two grouped statements: the steps (application and cohort
-    only, read from the year/district/status index), then certificates, loans and follow-ups, which belong to
-    people who finished training (status training_completed or later) and are read for those rows only."""
+def _tallied(group_by, filters: Filters, where=(), by_region: bool = False) -> dict:
+    """Every column for each value of `group_by`, summed from the tallies (bastau/dashboard/tallies.py): a few
+    hundred rows for the year whatever the number of applications. Narrowing joins the cohort of each tally."""
+    tally = DashboardTally
     training = sa.true()
     if filters.cohort_number:
         training = sa.and_(training, Cohort.number == filters.cohort_number)
     if filters.language:
         training = sa.and_(training, Cohort.language == filters.language)
-    trained = sa.and_(training, _has(REACHED["trained"]))
-    year = Application.programme_year == filters.year
 
-    def grouped(columns, *joins, extra=()):
-        query = sa.select(group_by.label("key"), *columns).select_from(Application)
-        if filters.narrowed:
-            query = query.outerjoin(Cohort, Cohort.id == Application.cohort_id)
-        for join in joins:
-            query = query.outerjoin(*join)
-        if by_region:
-            query = query.join(District, District.id == Application.district_id)
-        return db.session.execute(query.where(year, *where, *extra).group_by(group_by)).mappings()
+    def summed(name):
+        column = getattr(tally, name)
+        if filters.narrowed and name in TRAINING_SIDE:
+            column = sa.case((training, column), else_=0)
+        return sa.func.coalesce(sa.func.sum(column), 0).label(name)
 
-    steps = grouped([
-        sa.func.count(Application.id).label("applied"),
-        _count(_has(REACHED["confirmed"])).label("confirmed"),
-        _count(_has(REACHED["test_passed"])).label("test_passed"),
-        _count(sa.and_(training, _has(REACHED["enrolled"]))).label("enrolled"),
-        _count(sa.and_(training, _has(REACHED["expelled"]))).label("expelled"),
-        _count(trained).label("trained"),
-        _count(sa.and_(training, _has(REACHED["defended"]))).label("defended"),
-    ])
-    result = {}
-    for line in steps:
-        result[line["key"]] = dict.fromkeys(COLUMNS, 0) | {name: int(value or 0) for name, value in line.items()
-                                                           if name != "key"}
-    scope = sa.select(Application.id).where(year, _has(REACHED["trained"]), *where)
+    query = sa.select(group_by.label("key"), *(summed(name) for name in COLUMNS)).select_from(tally)
+    if filters.narrowed:
+        query = query.outerjoin(Cohort, Cohort.id == tally.cohort_key)
     if by_region:
-        scope = scope.join(District, District.id == Application.district_id)
-    loans, last, follow = _subqueries(scope)
-    opened = follow.business_opened.is_(True)
-    after = grouped([
-        _count(Certificate.kind == CertificateKind.COMPLETION).label("completion"),
-        _count(Certificate.kind == CertificateKind.PARTICIPATION).label("participation"),
-        _count(loans.c.application_id.is_not(None)).label("referred"),
-        _count(loans.c.issued == 1).label("loans"),
-        sa.func.coalesce(sa.func.sum(loans.c.amount), 0).label("loan_sum"),
-        _count(opened).label("opened"),
-        sa.func.coalesce(sa.func.sum(sa.case((opened, follow.jobs_created), else_=0)), 0).label("jobs"),
-    ], (Certificate, Certificate.application_id == Application.id),
-        (loans, loans.c.application_id == Application.id), (last, last.c.application_id == Application.id),
-        (follow, sa.and_(follow.application_id == Application.id, follow.months_after == last.c.months)),
-        extra=(trained,))
-    for line in after:
-        result.setdefault(line["key"], dict.fromkeys(COLUMNS, 0)).update(
-            {name: int(value or 0) for name, value in line.items() if name != "key"})
-    return result
+        query = query.join(District, District.id == tally.district_id)
+    query = query.where(tally.programme_year == filters.year, *where).group_by(group_by)
+    return {line["key"]: {name: int(line[name]) for name in COLUMNS}
+            for line in db.session.execute(query).mappings()}
 
 
 def plans(year: int) -> tuple[int | None, dict[int, int], dict[int, int]]:
@@ -186,7 +138,7 @@ def _total(rows: list[Row], name: str, plan: int | None) -> Row:
 
 def national(filters: Filters, total_name: str) -> tuple[list[Row], Row]:
     """A row per region (every region, also those without applications) and the country's total."""
-    counted = _aggregate(District.region_id, filters, by_region=True)
+    counted = _tallied(District.region_id, filters, by_region=True)
     plan_total, region_plans, _ = plans(filters.year)
     rows = []
     for region in db.session.scalars(sa.select(Region)):
@@ -200,7 +152,7 @@ def national(filters: Filters, total_name: str) -> tuple[list[Row], Row]:
 
 def region(region: Region, filters: Filters) -> tuple[list[Row], Row]:
     """A row per district of the region, and the region's total."""
-    counted = _aggregate(Application.district_id, filters, where=(District.region_id == region.id,), by_region=True)
+    counted = _tallied(DashboardTally.district_id, filters, where=(District.region_id == region.id,), by_region=True)
     _, region_plans, district_plans = plans(filters.year)
     rows = []
     for place in db.session.scalars(sa.select(District).where(District.region_id == region.id)):
@@ -212,10 +164,7 @@ def region(region: Region, filters: Filters) -> tuple[list[Row], Row]:
 
 def district(place: District, filters: Filters, not_in_cohort: str) -> tuple[list[Row], Row]:
     """A row per cohort of the district's year (and one for people not in a cohort), and the district's total."""
-    # coalesce: None (not in a cohort) becomes 0, and SQLite reads the district's rows by the year/district
-    # index instead of walking the whole table in cohort order
-    counted = _aggregate(sa.func.coalesce(Application.cohort_id, 0), filters,
-                         where=(Application.district_id == place.id,))
+    counted = _tallied(DashboardTally.cohort_key, filters, where=(DashboardTally.district_id == place.id,))
     _, _, district_plans = plans(filters.year)
     query = sa.select(Cohort).where(Cohort.district_id == place.id, Cohort.programme_year == filters.year)
     if filters.cohort_number:
@@ -243,8 +192,8 @@ def district(place: District, filters: Filters, not_in_cohort: str) -> tuple[lis
 
 def cohort(group: Cohort) -> Row:
     """The cohort's own figures (the filters do not apply: the cohort is chosen)."""
-    counted = _aggregate(Application.cohort_id, Filters(group.programme_year),
-                         where=(Application.cohort_id == group.id,))
+    counted = _tallied(DashboardTally.cohort_key, Filters(group.programme_year),
+                       where=(DashboardTally.cohort_key == group.id,))
     row = Row(key=group.id, name=group.title)
     row.figures.update(counted.get(group.id, {}))
     return row

@@ -48,13 +48,14 @@ def _count(condition) -> sa.ColumnElement:
 def _queries(application_ids) -> tuple[sa.Select, sa.Select]:
     """The two grouped statements: the steps (applications only), then certificates, loans and the latest
     follow-up, which belong to people who finished training (read for those rows only)."""
-    key = (Application.programme_year, Application.district_id,
-           sa.func.coalesce(Application.cohort_id, 0).label("cohort_key"))
+    # a literal 0, not a bound parameter: PostgreSQL must see the grouped expression and the selected one alike
+    cohort_key = sa.func.coalesce(Application.cohort_id, sa.literal_column("0"))
+    key = (Application.programme_year, Application.district_id, cohort_key.label("cohort_key"))
     limit = () if application_ids is None else (Application.id.in_(sorted(application_ids)),)
     steps = (sa.select(*key, sa.func.count(Application.id).label("applied"),
                        *(_count(_has(name)).label(name)
                          for name in ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")))
-             .where(*limit).group_by(*key[:2], sa.func.coalesce(Application.cohort_id, 0)))
+             .where(*limit).group_by(*key[:2], cohort_key))
     scope = sa.select(Application.id).where(_has("trained"), *limit)
     issued = LoanReferral.issued_on.is_not(None)
     loans = (sa.select(LoanReferral.application_id.label("application_id"),
@@ -82,7 +83,7 @@ def _queries(application_ids) -> tuple[sa.Select, sa.Select]:
              .outerjoin(loans, loans.c.application_id == Application.id)
              .outerjoin(last, last.c.application_id == Application.id)
              .outerjoin(follow, sa.and_(follow.application_id == Application.id, follow.months_after == last.c.months))
-             .where(_has("trained"), *limit).group_by(*key[:2], sa.func.coalesce(Application.cohort_id, 0)))
+             .where(_has("trained"), *limit).group_by(*key[:2], cohort_key))
     return steps, after
 
 
