@@ -44,7 +44,8 @@ def world(app):
         demo.load()
         graduate = db.session.scalar(sa.select(Application).where(Application.surname == "Әбілқасымова"))
         trainee = db.session.scalar(sa.select(Application).where(Application.surname == "Дүйсенбаев"))
-        users = {user.role: user for user in db.session.scalars(sa.select(User))}
+        # the first account of each role: the demo staff, not the extra ones of other regions
+        users = {user.role: user for user in db.session.scalars(sa.select(User).order_by(User.id.desc()))}
         audit.record("kept_in_training", users[Role.COMMISSION], graduate, reason="last_warning",
                      note=MARKS["commission"])
         audit.record("loan_issued", users[Role.CHAMBER_STAFF], graduate, note=MARKS["loan"])

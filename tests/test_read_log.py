@@ -27,7 +27,8 @@ def world(app):
         trainee = db.session.scalar(sa.select(Application).where(Application.surname == "Дүйсенбаев"))
         graduate = db.session.scalar(sa.select(Application).where(Application.surname == "Әбілқасымова"))
         listed = db.session.scalar(sa.select(ApplicantList).order_by(ApplicantList.id).limit(1))
-        users = {user.role: user for user in db.session.scalars(sa.select(User))}
+        # the first account of each role: the demo staff, not the extra ones of other regions
+        users = {user.role: user for user in db.session.scalars(sa.select(User).order_by(User.id.desc()))}
         for user in users.values():
             db.session.expunge(user)
         day = db.session.scalar(sa.select(TrainingDay).where(TrainingDay.cohort_id == trainee.cohort_id)
