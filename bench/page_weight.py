@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import brotli  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
 
 from bastau import demo, rules  # noqa: E402
-from bastau.apply.services import CODE_HASH_METHOD, new_submission_key  # noqa: E402
+from bastau.access_codes import hash_code  # noqa: E402
+from bastau.apply.services import new_submission_key  # noqa: E402
 from bastau.calendar import public_holidays  # noqa: E402
 from bastau.clock import today  # noqa: E402
 from bastau.consent import CURRENT_VERSION  # noqa: E402
@@ -231,7 +231,7 @@ def _participant(cohort, serial: int, status, born, sex: str = "female", surname
         programme_year=cohort.programme_year, iin=rules.compose_iin(born, sex, serial), surname=surname,
         first_name=name, birth_date=born, sex=sex, phone=f"+7708{serial:07d}", district_id=cohort.district_id,
         social_status="unemployed", education="secondary", channel="employment_centre", status=status, cohort=cohort,
-        access_code_hash=generate_password_hash(demo.DEMO_ACCESS_CODE, method=CODE_HASH_METHOD),
+        access_code_hash=hash_code(demo.DEMO_ACCESS_CODE),
         submission_key=new_submission_key(), language=cohort.language, consent_version=CURRENT_VERSION,
         consent_language=cohort.language, consent_at=utcnow())
 

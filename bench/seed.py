@@ -26,7 +26,7 @@ import sqlalchemy as sa  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from bastau import rules  # noqa: E402
-from bastau.apply.services import CODE_HASH_METHOD  # noqa: E402
+from bastau.access_codes import hash_code  # noqa: E402
 from bastau.clock import today  # noqa: E402
 from bastau.dashboard import tallies  # noqa: E402
 from bastau.extensions import db  # noqa: E402
@@ -186,8 +186,8 @@ def _cohorts(plans_by_year, admin: User, home: int, home_trainers: list[User]) -
 def _applications(rng, plans_by_year, cohorts, home, districts, this_year) -> tuple[list, str]:
     """Rows for every application; a slice of them gets the known access code."""
     iins = _iins()
-    known_hash = generate_password_hash(LOOKUP_CODE, method=CODE_HASH_METHOD)
-    unknown_hash = generate_password_hash(f"{rng.randrange(10**8):08d}", method=CODE_HASH_METHOD)
+    known_hash = hash_code(LOOKUP_CODE)
+    unknown_hash = hash_code(f"{rng.randrange(10**8):08d}")
     last_year = round(APPLICATIONS * LAST_YEAR_SHARE)
     this_year_rest = APPLICATIONS - last_year - HOME_APPLICATIONS
     counts = {(d, this_year - 1): last_year // len(districts) + (i < last_year % len(districts))

@@ -139,6 +139,34 @@ def test_the_cohort_with_a_session_today_comes_first_with_a_big_button(app, trai
     assert 'id="today-' + str(later["id"]) not in body
 
 
+def test_my_cohorts_shows_one_programme_year_and_links_the_others(app, trainer, group, make_application):
+    """In a trainer's tenth year the page costs what it did in the first: earlier years are a link each."""
+    this_year = today().year
+    old = make_cohort(app, trainer.user.id, number=1, started=date(this_year - 2, 3, 2))
+    older = make_cohort(app, trainer.user.id, number=1, started=date(this_year - 3, 3, 2))
+    make_application(status=Status.TRAINING_COMPLETED, cohort_id=old["id"], surname="Өткенова")
+    # a cohort of last December that trains into this year is still on the first page
+    running = make_cohort(app, trainer.user.id, number=6, started=today() - timedelta(days=3), days=25)
+    with app.app_context():
+        db.session.get(Cohort, running["id"]).programme_year = this_year - 1
+        db.session.commit()
+
+    body = page_text(trainer.get("/trainer/"))
+    listed = {int(n) for n in re.findall(r'<li id="cohort-(\d+)"', body)}
+    assert listed == {group["id"], running["id"]}
+    assert "Өткенова" not in body
+    years = body[body.index('id="years"'):]
+    assert f'href="/trainer/?year={this_year - 2}"' in years and f'href="/trainer/?year={this_year - 3}"' in years
+
+    earlier = page_text(trainer.get(f"/trainer/?year={this_year - 2}"))
+    assert {int(n) for n in re.findall(r'<li id="cohort-(\d+)"', earlier)} == {old["id"]}
+    assert f"{this_year - 2}</h1>" in earlier and 'href="/trainer/"' in earlier[earlier.index('id="years"'):]
+    for wrong in ("1999", "abc", "9" * 30, str(this_year + 5)):  # not one of the trainer's years: this year's page
+        assert {int(n) for n in re.findall(r'<li id="cohort-(\d+)"', page_text(trainer.get(f"/trainer/?year={wrong}")))} \
+            == listed
+    assert older["id"] not in listed
+
+
 def test_cohort_page_shows_schedule_delivered_and_counts(app, store, trainer, group):
     first = group["people"][0]
     absent_on(app, trainer.user.id, first, [day_of(group, 10), day_of(group, 9)])

@@ -71,8 +71,16 @@ def _participants(cohort_ids: list[int]) -> list[Application]:
 @bp.get("/trainer/")
 @role_required(*TRAINER)
 def cohorts():
-    """My cohorts, the one with a session today on top (with a big button to its register)."""
-    mine = db.session.scalars(services.cohorts_for(current_user).options(sa.orm.selectinload(Cohort.days))
+    """My cohorts, the one with a session today on top (with a big button to its register).
+
+    One programme year at a time (this one by default, with any earlier cohort still running), so the page costs
+    the same in a trainer's tenth year as in the first; earlier years are a link each."""
+    years = services.cohort_years(current_user)
+    this_year = rules.programme_year(today())
+    shown = as_id(request.args.get("year"))
+    shown = shown if shown in years else this_year
+    mine = db.session.scalars(services.cohorts_of_year(current_user, shown, running_too=shown == this_year)
+                              .options(sa.orm.selectinload(Cohort.days))
                               .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
     people = _participants([c.id for c in mine])
     counts = services.tallies([p.id for p in people])
@@ -90,7 +98,8 @@ def cohorts():
     warned = sorted((p for p in people if services.is_flagged(p, counts[p.id]) or is_at_risk(p, counts[p.id])),
                     key=lambda p: warning_first(p, counts[p.id]))
     return render_page("trainer/cohorts.html", cards=cards, module_title=module_title, warned=warned, counts=counts,
-                       titles=titles, flagged={p.id for p in warned if services.is_flagged(p, counts[p.id])})
+                       titles=titles, flagged={p.id for p in warned if services.is_flagged(p, counts[p.id])},
+                       shown_year=shown, other_years=[y for y in years if y != shown], this_year=this_year)
 
 
 @bp.get("/trainer/cohorts/<int:cohort_id>")

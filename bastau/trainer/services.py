@@ -51,6 +51,23 @@ def cohorts_for(trainer: User) -> sa.Select:
     return in_area(sa.select(Cohort), trainer, Cohort.district_id).where(Cohort.trainer_id == trainer.id)
 
 
+def cohort_years(trainer: User) -> list[int]:
+    """The programme years in which the trainer has cohorts, newest first."""
+    return list(db.session.scalars(cohorts_for(trainer).with_only_columns(Cohort.programme_year).distinct()
+                                   .order_by(Cohort.programme_year.desc())))
+
+
+def cohorts_of_year(trainer: User, year: int, running_too: bool = False) -> sa.Select:
+    """The trainer's cohorts of one programme year; `running_too` adds earlier ones with a day still to come (a
+    cohort of December that trains into January)."""
+    of_year = Cohort.programme_year == year
+    if running_too:
+        still_running = (sa.select(TrainingDay.id).where(TrainingDay.cohort_id == Cohort.id, TrainingDay.date >= today())
+                         .exists())
+        of_year = sa.or_(of_year, still_running)
+    return cohorts_for(trainer).where(of_year)
+
+
 def days_for(trainer: User) -> sa.Select:
     """Training days of the trainer's own cohorts."""
     return (in_area(sa.select(TrainingDay).join(Cohort, TrainingDay.cohort_id == Cohort.id), trainer,
