@@ -27,12 +27,23 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   };
   var rowOf = function (person) { return document.getElementById("p" + person); };
+  // A line or panel shown as a mark goes moves the rows below it: keep the choice in focus on the screen, where the
+  // browser's own scrolling put it before the page moved (someone arrowing through the register must see it).
+  var keepFocusInView = function () {
+    var focused = document.activeElement;
+    if (focused && focused !== document.body && form.contains(focused)) {
+      var target = focused.labels && focused.labels.length ? focused.labels[0] : focused;
+      var box = target.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) { target.scrollIntoView({ block: "nearest" }); }
+    }
+  };
   var line = function (person, text) {
     var box = document.getElementById("s" + person);
     if (!box) { return; }
     box.textContent = text;
     box.hidden = !text;
     box.className = "sync small" + (text === say("pending") ? " pending" : "");
+    keepFocusInView();
   };
   var valueOf = function (person) {
     var row = rowOf(person);
@@ -62,6 +73,7 @@
       box.appendChild(send);
       status.appendChild(box);
     }
+    keepFocusInView();
   }
 
   // Put a mark in the queue (replacing one not yet sent for the same person) and send it.
