@@ -197,7 +197,10 @@ def test_national_level_every_column(client, make_user, world):
     # apart from the shared loader and stylesheet the policy allows by hash (bastau/assets.py)
     own = re.sub(r"<script>.*?</script>|<style[^>]*>.*?</style>", "", html, flags=re.S)
     assert "style=" not in own and "<script" not in own
-    assert html.count('<g class="chart-row') == len(re.findall(r'<tr id="(?:row-\d+|total)"', html))
+    # a bar per region, scaled to the largest of them (not to the country's total, which would shrink them all)
+    assert html.count('<g class="chart-row') == len(re.findall(r'<tr id="row-\d+"', html))
+    widths = [float(w) for w in re.findall(r'<rect class="(?:plan|bar[^"]*)" x="4" y="\d+" width="([\d.]+)"', html)]
+    assert max(widths) == 592
     # a region without applications still has its row, all zero
     other = [key for key in re.findall(r'<tr id="row-(\d+)"', html)
              if int(key) not in (world["karasai_region"], world["sairam_region"])]

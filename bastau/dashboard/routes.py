@@ -121,8 +121,9 @@ def _figures_page(level: str, first: str, rows, total, filters: Filters, title: 
     if kind:
         return _download(kind, headers(first), [plain(r) for r in rows] + [plain(total)], file_name, title,
                          _("plan and results %(year)s", year=filters.year))
+    # the parts only: the total, many times any part, would shrink every bar to a sliver (it has its headline)
     chart = charts.trained_vs_plan(
-        rows + [total], title=_("Trained against the plan"),
+        rows, title=_("Trained against the plan"),
         description=_("Bars: people trained; dashed outline: the plan. The same numbers are in the table."),
         label=lambda r: (f"{r.name}: {number(r.figures['trained'])} / {number(r.plan)}"
                          + (f" ({percent(r.plan_percent)}{' ▲' if r.over_plan else ''})" if r.plan else "")))
