@@ -287,7 +287,7 @@ def demo_ids() -> Ids:
                                                      *where))
 
     place = db.session.scalar(sa.select(District).where(District.kato_code == demo.DEMO_DISTRICT))
-    cohorts = {c.number: c for c in db.session.scalars(sa.select(Cohort))}
+    cohorts = {c.number: c for c in db.session.scalars(sa.select(Cohort).where(Cohort.district_id == place.id))}
     training = cohorts[1]
     day = max((d for d in training.days if d.date <= today()), key=lambda d: d.date)
     lists = db.session.scalars(sa.select(ApplicantList.id).order_by(ApplicantList.id)).all()
