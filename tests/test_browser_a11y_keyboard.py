@@ -225,6 +225,11 @@ def test_screenshots_of_the_refused_register(live_server, browser, cohort, local
     context, page = browser_sign_in(browser, live_server, cohort["trainer"], locale, VIEWPORTS[viewport])
     refuse_register(page, live_server, cohort, True)
     page.screenshot(path=str(SHOTS / f"register-errors-{locale}-{viewport}.png"))
+    assert page.title().startswith({"kk": "Қате: ", "ru": "Ошибка: "}[locale])
     page.locator("#error-summary a").first.click()
+    first = page.locator(f"#m{cohort['people'][1]}p")
+    expect(first).to_be_focused()
+    top, bottom = inside_viewport(page, f"label[for='m{cohort['people'][1]}p']")
+    assert 0 <= top and bottom <= VIEWPORTS[viewport]["height"]
     page.screenshot(path=str(SHOTS / f"register-error-followed-{locale}-{viewport}.png"))
     context.close()
