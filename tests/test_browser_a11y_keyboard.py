@@ -105,6 +105,30 @@ def test_error_links_of_public_forms_focus_the_first_control(live_server, browse
     context.close()
 
 
+# Staff forms, sent empty by their own button: who signs in, where.
+STAFF_FORMS = {"/staff/password": Role.CENTRE_OFFICER, "/admin/reference/lenders/new": Role.NATIONAL_ADMIN,
+               "/admin/users/new": Role.NATIONAL_ADMIN, "/admin/reference/mci/new": Role.NATIONAL_ADMIN}
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("url", list(STAFF_FORMS))
+def test_error_links_of_staff_forms_focus_the_first_control(live_server, browser, make_user, url, javascript):
+    role = STAFF_FORMS[url]
+    user = make_user(role, username=f"a11y2-{role.value.replace('_', '-')}-{'js' if javascript else 'nojs'}")
+    context, page = browser_sign_in(browser, live_server, user, "ru", DESKTOP, javascript)
+    page.goto(live_server + url)
+    page.wait_for_load_state("load")
+    for field in page.locator("main form input[type=text], main form input[type=password], main form input:not([type])"
+                              ", main form input[type=number], main form input[type=date]").all():
+        field.fill("")  # what a form offers filled in would leave nothing to refuse
+    with page.expect_navigation():
+        page.locator("main form button[type=submit], main form button:not([type])").first.click()
+    scripts_ran(page, javascript)
+    assert page.title().startswith("Ошибка: ")
+    follow_each_link(page, "click")
+    context.close()
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("how", ["click", "enter"])
 def test_error_links_of_the_register_focus_the_persons_first_choice(live_server, browser, cohort, how,  # noqa: F811
