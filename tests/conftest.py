@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -310,3 +311,20 @@ def browser_sign_in(browser, live_server, user, locale: str = "kk", viewport: di
     page.wait_for_load_state()
     assert "/staff/login" not in page.url, "sign-in failed"
     return context, page
+
+
+@contextmanager
+def sql_sent(app):
+    """Every SQL statement the app sends while the block runs, as (statement, parameters)."""
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

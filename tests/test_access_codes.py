@@ -14,8 +14,8 @@ from werkzeug.security import generate_password_hash
 from bastau import access_codes
 from bastau.apply import services
 from bastau.config import ConfigurationError, from_environment
-from bastau.extensions import db
 from bastau.models import Application
+from tests.conftest import sql_sent
 from tests.journey import look_up
 from tests.test_production import PRODUCTION_ENV, SETTINGS
 
@@ -110,29 +110,14 @@ def test_a_reference_that_exists_costs_what_one_that_does_not_costs(app, store, 
     assert _work(app, hash_work, unknown) == ["hmac"]  # above every PBKDF2 hash: the fast path, found or not
 
 
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *_):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-
-
 def test_the_look_up_reads_the_application_once_and_writes_nothing_to_it(app, receipt):
     look_up(app.test_client(), receipt)  # the worker's "any PBKDF2 hash left?" answer is cached from here on
     client = app.test_client()
     token_page = client.get("/status")
     token = re.search(r'name="csrf_token" value="([^"]+)"', token_page.get_data(as_text=True)).group(1)
-    with statements(app) as sent:
+    with sql_sent(app) as recorded:
         assert client.post("/status", data={**receipt, "csrf_token": token}).status_code == 302
+    sent = [statement for statement, _ in recorded]
     on_application = [s for s in sent if re.search(r"\bapplication\b", s) and "web_session" not in s]
     assert len(on_application) == 1 and on_application[0].lstrip().upper().startswith("SELECT"), on_application
     assert len(sent) <= 10, sent  # the rest is the session's (bastau/sessions.py)

@@ -12,12 +12,10 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from flask_babel import force_locale, ngettext
 
 from bastau.clock import today
 from bastau.config import from_environment
-from bastau.extensions import db
 from bastau.models import Application, Role
 from tests.conftest import (
     application_data,
@@ -26,6 +24,7 @@ from tests.conftest import (
     new_iin,
     page_text,
     post_form,
+    sql_sent,
     translated,
 )
 from tests.journey import apply, look_up, shows
@@ -69,19 +68,11 @@ def _tokenless(body: str) -> str:
 @contextmanager
 def application_queries(app):
     """The SQL statements that read the application table while the block runs."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if re.search(r"\bFROM application\b", statement, re.I):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
+    with sql_sent(app) as sent:
+        seen: list[str] = []
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
+    seen.extend(statement for statement, _ in sent if re.search(r"\bFROM application\b", statement, re.I))
+
 
 
 INCOMPLETE = {

@@ -4,7 +4,6 @@ the country. Counts and plans only; speed is measured by `make bench`, never her
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from bastau.clock import today
 from bastau.extensions import db
 from bastau.lists import services as lists
 from bastau.models import ApplicantList, Attendance, Cohort, DefenceSession, Mark, Role, Status, TrainingDay, User
-from tests.conftest import district, login
+from tests.conftest import district, login, sql_sent
 
 OWN = "195200000"
 # Tables that grow with the country and the years: a plan must not read one of them whole.
@@ -23,25 +22,9 @@ BIG_TABLES = ("application", "list_entry", "applicant_list", "attendance", "trai
 FULL_SCAN = re.compile(rf"^SCAN ({'|'.join(BIG_TABLES)})\b")
 
 
-@contextmanager
-def recorded(app):
-    """Every statement the app sends meanwhile, with its parameters."""
-    seen: list[tuple[str, object]] = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-
-
 def statements(app, client, url: str) -> int:
     client.get(url)  # a first visit may load what the process keeps (rubric, question bank…)
-    with recorded(app) as seen:
+    with sql_sent(app) as seen:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return len(seen)
@@ -53,7 +36,7 @@ def counts(app, clients: dict, pages: dict[str, tuple[str, str]]) -> dict[str, i
 
 def full_scans(app, client, url: str) -> list[str]:
     """The plan lines of the page's SELECTs that read a big table whole (SQLite's EXPLAIN QUERY PLAN)."""
-    with recorded(app) as seen:
+    with sql_sent(app) as seen:
         assert client.get(url).status_code == 200
     found = []
     with app.app_context():
