@@ -1,15 +1,11 @@
-"""The benchmarks' own tools: the IIN generator of bench/wrk/iin.lua against bastau.rules, the reading of wrk's
-output in bench/load.py, and bench/calendar_run.py at a small scale. The Lua runs in a `lua`/`luajit` interpreter
-if there is one, else in wrk's own LuaJIT (the script prints and exits before wrk connects anywhere); without either
-that part is skipped."""
+"""The benchmarks' own tools: the fresh IINs of the load test's applicants, the reading of wrk's output in
+bench/load.py, the CPU profiler, and bench/calendar_run.py and the SMS bench at a small scale."""
 from __future__ import annotations
 
-import random
+import itertools
 import re
-import shutil
-import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,51 +35,6 @@ BENCH_JSON {"requests": 151, "duration_us": 3071003, "bytes": 1691454, "p50_us":
 """
 
 
-def run_lua(code: str, tmp_path: Path) -> str:
-    script = tmp_path / "probe.lua"
-    script.write_text(f'dofile("bench/wrk/iin.lua")\n{code}\nio.stdout:flush()\nos.exit(0)\n')
-    interpreter = shutil.which("luajit") or shutil.which("lua") or shutil.which("lua5.1")
-    if interpreter:
-        command = [interpreter, str(script)]
-    elif shutil.which("wrk"):
-        command = [shutil.which("wrk"), "-s", str(script), "http://127.0.0.1:9/"]
-    else:
-        pytest.skip("neither a Lua interpreter nor wrk is installed")
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60).stdout
-
-
-def test_lua_check_digit_is_the_rules_check_digit(tmp_path):
-    rng = random.Random(11)
-    firsts = [f"{rng.randrange(10**11):011d}" for _ in range(3000)]
-    (tmp_path / "firsts.txt").write_text("\n".join(firsts) + "\n")
-    output = run_lua(f'for line in io.lines("{tmp_path / "firsts.txt"}") do '
-                     'io.write(tostring(iin_check_digit(line)), "\\n") end', tmp_path)
-    expected = [str(rules.iin_check_digit(first)) if rules.iin_check_digit(first) is not None else "nil"
-                for first in firsts]
-    assert output.split() == expected
-    assert "nil" in expected  # the sample reaches the case where no check digit exists
-
-
-def test_lua_iins_are_valid_distinct_adults_born_as_numbered(tmp_path):
-    numbers = list(range(0, 25_000)) + [load.IIN_BLOCK * 3 + k * 64 + 1 for k in range(2_000)]
-    (tmp_path / "numbers.txt").write_text("\n".join(map(str, numbers)) + "\n")
-    output = run_lua(f'for line in io.lines("{tmp_path / "numbers.txt"}") do '
-                     'io.write(tostring(iin_for(tonumber(line))), "\\n") end', tmp_path).split()
-    assert len(output) == len(numbers)
-    made = [iin for iin in output if iin != "nil"]
-    assert len(set(made)) == len(made) > 0.98 * len(numbers)
-    for k, iin in zip(numbers, output):
-        first = f"{date(1985, 1, 1) + timedelta(days=k // 10000):%y%m%d}{3 + k % 2}{k % 10000:04d}"
-        if iin == "nil":
-            assert rules.iin_check_digit(first) is None
-            continue
-        facts = rules.parse_iin(iin)
-        assert iin[:11] == first
-        assert facts.birth_date == date(1985, 1, 1) + timedelta(days=k // 10000)
-        assert facts.sex == ("male" if k % 2 == 0 else "female")
-        assert rules.is_adult(facts.birth_date, date.today())
-
-
 def test_seeded_iins_never_meet_the_load_tests_iins():
     sys.path.insert(0, str(ROOT / "bench"))
     import seed
@@ -91,6 +42,16 @@ def test_seeded_iins_never_meet_the_load_tests_iins():
     made = [next(iins) for _ in range(60_000)]
     assert len({iin for iin, _born in made}) == len(made)
     assert all(rules.iin_is_valid(iin) and born.year < 1985 for iin, born in made)
+
+
+def test_the_load_tests_iins_are_valid_distinct_adults_born_from_1985_in_separate_blocks():
+    blocks = [list(itertools.islice(load.fresh_iins(block), 4_000)) for block in range(3)]
+    every = [iin for block in blocks for iin in block]
+    assert len(set(every)) == len(every)
+    for iin in every:
+        facts = rules.parse_iin(iin)
+        assert rules.iin_is_valid(iin) and facts.birth_date.year >= 1985
+        assert rules.age_on(facts.birth_date, date.today()) >= 18
 
 
 def test_parse_wrk_reads_the_figures_of_a_real_run():
