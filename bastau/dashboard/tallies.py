@@ -150,9 +150,52 @@ def _application_ids(obj) -> set[int]:
     return {i for i in ids if i is not None}
 
 
+STEPS = ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")
+_KEYS = ("programme_year", "district_id", "cohort_id")
+
+
+def _loaded(obj, name: str, old: bool):
+    """The attribute's value before the flush (`old`) or after it, from what the session holds; _UNKNOWN when it is
+    not loaded (then the SQL path counts it)."""
+    state = sa.inspect(obj)
+    if name not in state.dict and name not in state.committed_state:
+        return _UNKNOWN
+    history = get_history(obj, name, passive=PASSIVE_NO_INITIALIZE)
+    values = (history.deleted or history.unchanged) if old else (history.added or history.unchanged)
+    return values[0] if values else None
+
+
+_UNKNOWN = object()
+
+
+def _counted_in_python(obj, new: bool) -> dict[tuple, dict[str, int]] | None:
+    """An application's move counted from the session alone, the common case (a status change, or a new
+    application, with its year, district and cohort set as ids and not moving; before and after training): no
+    query. None when the SQL path must count it (moved keys, relationships set instead of ids, deleted, not
+    loaded, or training finished on either side, where certificates, loans and follow-ups count)."""
+    if any(get_history(obj, name, passive=PASSIVE_NO_INITIALIZE).has_changes() for name in ("cohort", "district")):
+        return None
+    key = tuple(_loaded(obj, name, old=False) for name in _KEYS)
+    if _UNKNOWN in key or key[1] is None or (not new and any(
+            get_history(obj, name, passive=PASSIVE_NO_INITIALIZE).has_changes() for name in _KEYS)):
+        return None
+    statuses = [None if new else _loaded(obj, "status", old=True), _loaded(obj, "status", old=False)]
+    if _UNKNOWN in statuses or any(status in GROUPS["trained"] for status in statuses):
+        return None
+    key = (key[0], key[1], key[2] or 0)
+    delta = dict.fromkeys(COLUMNS, 0)
+    for sign, status in ((-1, statuses[0]), (1, statuses[1])):
+        if status is None:
+            continue
+        delta["applied"] += sign
+        for name in STEPS:
+            delta[name] += sign * (status in GROUPS[name])
+    return {key: delta}
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session, _context, _instances) -> None:
-    touched = []
+    touched, counted = [], defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
     for obj in chain(session.new, session.dirty, session.deleted):
         fields = COUNTED_FIELDS.get(type(obj))
         if fields is None:
@@ -161,9 +204,21 @@ def _before_flush(session, _context, _instances) -> None:
             touched.append(obj)
     if not touched:
         return
-    ids = set().union(*(_application_ids(obj) for obj in touched))
+    slow = [obj for obj in touched if not isinstance(obj, Application) or obj in session.deleted]
+    slow_ids = set().union(*(_application_ids(obj) for obj in slow)) if slow else set()
+    for obj in touched:
+        if obj in slow:
+            continue
+        quick = None if obj.id in slow_ids and obj.id is not None else _counted_in_python(obj, obj in session.new)
+        if quick is None:
+            slow.append(obj)
+            continue
+        for key, figures in quick.items():
+            for name, value in figures.items():
+                counted[key][name] += value
+    ids = set().union(*(_application_ids(obj) for obj in slow)) if slow else set()
     before = contributions(session.connection(), ids)
-    session.info.setdefault(_PENDING, []).append((touched, ids, before))
+    session.info.setdefault(_PENDING, []).append((slow, ids, before, dict(counted)))
 
 
 @event.listens_for(Session, "after_flush")
@@ -171,13 +226,15 @@ def _after_flush(session, _context) -> None:
     pending = session.info.get(_PENDING)
     if not pending:
         return
-    touched, ids, before = pending.pop()
-    ids = ids | set().union(*(_application_ids(obj) for obj in touched))
+    slow, ids, before, counted = pending.pop()
+    ids = ids | set().union(*(_application_ids(obj) for obj in slow)) if slow else ids
     after = contributions(session.connection(), ids)
-    delta = {}
+    delta = {key: dict(figures) for key, figures in counted.items()}
     for key in set(before) | set(after):
         old, new = before.get(key, {}), after.get(key, {})
-        delta[key] = {name: new.get(name, 0) - old.get(name, 0) for name in COLUMNS}
+        figures = delta.setdefault(key, dict.fromkeys(COLUMNS, 0))
+        for name in COLUMNS:
+            figures[name] += new.get(name, 0) - old.get(name, 0)
     _add(session.connection(), delta)
 
 
