@@ -36,6 +36,7 @@ COUNTED_FIELDS = {
     BusinessFollowUp: ("application_id", "months_after", "business_opened", "jobs_created"),
 }
 _PENDING = "dashboard_tally_pending"
+STEPS = ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")
 
 
 def _has(name: str) -> sa.ColumnElement:
@@ -55,7 +56,7 @@ def _queries(application_ids) -> tuple[sa.Select, sa.Select]:
     limit = () if application_ids is None else (Application.id.in_(sorted(application_ids)),)
     steps = (sa.select(*key, sa.func.count(Application.id).label("applied"),
                        *(_count(_has(name)).label(name)
-                         for name in ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")))
+                         for name in STEPS))
              .where(*limit).group_by(*key[:2], cohort_key))
     scope = sa.select(Application.id).where(_has("trained"), *limit)
     issued = LoanReferral.issued_on.is_not(None)
@@ -150,8 +151,8 @@ def _application_ids(obj) -> set[int]:
     return {i for i in ids if i is not None}
 
 
-STEPS = ("confirmed", "test_passed", "enrolled", "expelled", "trained", "defended")
 _KEYS = ("programme_year", "district_id", "cohort_id")
+_UNKNOWN = object()
 
 
 def _loaded(obj, name: str, old: bool):
@@ -165,10 +166,7 @@ def _loaded(obj, name: str, old: bool):
     return values[0] if values else None
 
 
-_UNKNOWN = object()
-
-
-def _counted_in_python(obj, new: bool) -> dict[tuple, dict[str, int]] | None:
+def _counted_in_python(obj, new: bool) -> tuple[tuple, dict[str, int]] | None:
     """An application's move counted from the session alone, the common case (a status change, or a new
     application, with its year, district and cohort set as ids and not moving; before and after training): no
     query. None when the SQL path must count it (moved keys, relationships set instead of ids, deleted, not
@@ -190,7 +188,7 @@ def _counted_in_python(obj, new: bool) -> dict[tuple, dict[str, int]] | None:
         delta["applied"] += sign
         for name in STEPS:
             delta[name] += sign * (status in GROUPS[name])
-    return {key: delta}
+    return key, delta
 
 
 @event.listens_for(Session, "before_flush")
@@ -209,13 +207,13 @@ def _before_flush(session, _context, _instances) -> None:
     for obj in touched:
         if obj in slow:
             continue
-        quick = None if obj.id in slow_ids and obj.id is not None else _counted_in_python(obj, obj in session.new)
+        quick = None if obj.id in slow_ids else _counted_in_python(obj, obj in session.new)
         if quick is None:
             slow.append(obj)
             continue
-        for key, figures in quick.items():
-            for name, value in figures.items():
-                counted[key][name] += value
+        key, figures = quick
+        for name, value in figures.items():
+            counted[key][name] += value
     ids = set().union(*(_application_ids(obj) for obj in slow)) if slow else set()
     before = contributions(session.connection(), ids)
     session.info.setdefault(_PENDING, []).append((slow, ids, before, dict(counted)))
@@ -227,7 +225,8 @@ def _after_flush(session, _context) -> None:
     if not pending:
         return
     slow, ids, before, counted = pending.pop()
-    ids = ids | set().union(*(_application_ids(obj) for obj in slow)) if slow else ids
+    # new rows have their ids now
+    ids = ids.union(*(_application_ids(obj) for obj in slow))
     after = contributions(session.connection(), ids)
     delta = {key: dict(figures) for key, figures in counted.items()}
     for key in set(before) | set(after):
