@@ -95,6 +95,11 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
+def browser_holds(name: str) -> bool:
+    """Does the browser say (by the cookie the loader sets) that it holds this very version of the file?"""
+    return request.cookies.get(CACHED_COOKIE) == current_app.extensions["bastau_assets"].digest(name)
+
+
 @bp.get("/static/<path:filename>")
 def serve(filename: str):
     manifest: Manifest = current_app.extensions["bastau_assets"]
@@ -124,7 +129,7 @@ def init_app(app: Flask) -> None:
     def stylesheet(name: str) -> Markup:
         """The stylesheet inlined, with what the loader needs to put its file in the cache and say so in a cookie;
         or, once the cookie says the browser holds this very version, a link to it."""
-        if request.cookies.get(CACHED_COOKIE) == manifest.digest(name):
+        if browser_holds(name):
             return Markup('<link rel="stylesheet" href="%s">') % asset_url(name)
         opening = Markup('<style data-cache="%s" data-cache-cookie="%s=%s">') % (
             asset_url(name), CACHED_COOKIE, manifest.digest(name))

@@ -25,6 +25,19 @@ class Compress(_Compress):
     errors (422) is a page slow phones load often: compress client-error pages too."""
 
     def after_request(self, response):
+        from .page_cache import compressed_body, keep_compressed
+        asked = request.headers.get("Accept-Encoding", "")
+        kept = compressed_body(response, asked)
+        if kept:  # a page kept for newcomers (bastau/page_cache.py): compressed once, not on every visit
+            response.headers["Content-Encoding"], body = kept
+            response.set_data(body)
+            response.vary.add("Accept-Encoding")
+            return response
+        response = self._compressed(response)
+        keep_compressed(response, asked)
+        return response
+
+    def _compressed(self, response):
         status = response.status_code
         if not 400 <= status < 500:
             return super().after_request(response)

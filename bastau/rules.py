@@ -342,6 +342,15 @@ def follow_up_is_due(certified_on: date, months: int, on: date) -> bool:
     return months_later(certified_on, months) <= on
 
 
+def latest_certificate_due(months: int, on: date) -> date:
+    """The latest certificate date whose `months` check is due on `on`: every certificate issued on it or before
+    is due (months_later never goes back as the day moves on), so the database can be asked for them directly."""
+    day = months_later(on, -months)
+    while months_later(day + timedelta(days=1), months) <= on:
+        day += timedelta(days=1)
+    return day
+
+
 # ---- Defence of the business plan before the commission, and the certificates ----
 
 import calendar as _calendar  # noqa: E402

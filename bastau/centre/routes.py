@@ -31,6 +31,7 @@ from .. import staff_search
 from ..lists import services as lists
 from ..models import ApplicantList, Application, Decision, Role
 from ..urls import safe_next
+from ..paging import page_of
 from ..web import render_page, role_required
 from .forms import SORTS, QueueFilter, RejectForm, filter_options
 from .services import decide_target_group, queue_counts
@@ -77,13 +78,10 @@ def _queue_page(args, message: str | None = None, status: int = 200, refused: bo
     """`args`: the page's address parameters, where a search is only its key (staff_search)."""
     filters = QueueFilter(staff_search.filters_with_text(args))
     filters.validate()
-    page = filters.page.data or 1
-    query = filtered_queue(current_user, filters)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    applications = db.session.scalars(query.options(sa.orm.selectinload(Application.district))
-                                      .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    query = filtered_queue(current_user, filters).options(sa.orm.selectinload(Application.district))
+    paged = page_of(query, filters.page.data, PAGE_SIZE)
     return render_page("centre/queue.html", "centre/_queue.html", status=status, filters=filters,
-                       applications=applications, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                       applications=paged.items, paged=paged,
                        counts=queue_counts(current_user), message=message, keep_ticks=refused,
                        # refused: the ticks, the reason and the comment stay as they were; done: a clean form
                        reject=RejectForm() if refused else RejectForm(formdata=None),

@@ -10,6 +10,7 @@ from flask_login import logout_user
 from .. import rules
 from ..clock import today
 from ..models import MciRate, Role
+from ..page_cache import shared_page
 from ..sessions import TERMINAL_COOKIE, TERMINAL_YEARS, clear_site_data, is_terminal, terminal_cookie_value
 from ..urls import safe_next
 from ..web import render_page, role_required
@@ -32,6 +33,7 @@ def _loan_cap_today() -> int | None:
 
 
 @bp.get("/")
+@shared_page
 def start():
     return render_page("home/start.html", loan_cap=_loan_cap_today(), rate=rules.LOAN_RATE_PERCENT,
                        year=today().year)

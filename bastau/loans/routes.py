@@ -32,11 +32,28 @@ def _index_page(status: int = 200, error=None, skipped=()):
     if chosen not in FILTERS:
         chosen = "all"
     day = today()
-    return render_page("loans/index.html", rows=services.financing_rows(current_user, FILTERS[chosen], day),
-                       due=services.follow_ups_due(current_user, day), chosen=chosen,
+    years = services.financing_years(current_user)
+    year = _chosen_year(years, day)
+    rows = services.financing_rows(current_user, FILTERS[chosen], day, year=year,
+                                   page=as_id(request.args.get("page")))
+    due = services.follow_ups_due(current_user, day, page=as_id(request.args.get("due_page")))
+    return render_page("loans/index.html", rows=rows, due=due, chosen=chosen, years=years, year=year,
+                       args={"status": chosen, "year": year or "all", "due_page": due.page},
+                       due_args={"status": chosen, "year": year or "all", "page": rows.page},
                        filters=[("all", _l("All"))] + [(s.value, STATUS_LABELS[s]) for s in services.FINANCING],
                        labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name,
                        status=status, error=error, skipped=skipped)
+
+
+def _chosen_year(years: list[int], day) -> int | None:
+    """The programme year asked for; by default this year's, or the newest with anyone (None: every year)."""
+    asked = request.args.get("year")
+    if asked == "all":
+        return None
+    wanted = as_id(asked)
+    if wanted in years:
+        return wanted
+    return day.year if day.year in years or not years else years[0]
 
 
 def _picks(values) -> list[tuple[int, int]]:

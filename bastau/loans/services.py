@@ -7,8 +7,9 @@ says why in the user's language, and changes nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -33,6 +34,7 @@ from ..models import (
     TrainingDay,
     User,
 )
+from ..paging import Paged, page_of
 from ..reference import kept
 from ..refusals import NotFound, Refused
 
@@ -153,11 +155,25 @@ class Row:
     due: list[int]
 
 
-def financing_rows(user: User, statuses, on: date, limit: int = 500) -> list[Row]:
-    """The area's participants at the chosen steps, with their referral and the follow-ups due (4 queries)."""
-    people = db.session.scalars(applications_for(user).where(Application.status.in_(statuses))
-                                .order_by(*_alphabetically(), Application.id).limit(limit)).all()
-    return _rows(people, on)
+FINANCING_PAGE = 50
+DUE_PAGE = 50
+
+
+def financing_years(user: User) -> list[int]:
+    """The programme years in which the area has anyone at a financing step, newest first."""
+    return list(db.session.scalars(applications_for(user).with_only_columns(Application.programme_year)
+                                   .where(Application.status.in_(FINANCING)).distinct()
+                                   .order_by(Application.programme_year.desc())))
+
+
+def financing_rows(user: User, statuses, on: date, *, year: int | None, page: Any = 1) -> Paged:
+    """One page of the area's participants at the chosen steps (of one programme year, or every year when `year`
+    is None) in alphabetical order, with their referral and the follow-ups due: 5 queries whatever the years."""
+    query = applications_for(user).where(Application.status.in_(statuses))
+    if year is not None:
+        query = query.where(Application.programme_year == year)
+    paged = page_of(query.order_by(*_alphabetically(), Application.id), page, FINANCING_PAGE)
+    return replace(paged, items=_rows(paged.items, on))
 
 
 def _alphabetically():
@@ -165,12 +181,19 @@ def _alphabetically():
     return by_name(Application.surname), by_name(Application.first_name)
 
 
-def follow_ups_due(user: User, on: date, limit: int = 500) -> list[Row]:
-    """Participants of the area whose 6- or 12-month follow-up is due and not yet recorded."""
-    people = db.session.scalars(applications_for(user).where(Application.status.in_(AFTER_TRAINING),
-                                                             Application.cohort_id.is_not(None))
-                                .order_by(*_alphabetically(), Application.id).limit(limit)).all()
-    return [row for row in _rows(people, on) if row.due]
+def follow_ups_due(user: User, on: date, page: Any = 1) -> Paged:
+    """One page of the area's participants whose 6- or 12-month follow-up is due and not yet recorded, of every
+    year. The database picks them by the certificate's date (rules.latest_certificate_due), so a page costs the
+    same however many years of graduates the district has; the rule itself still decides each row's checks."""
+    def due(months: int):
+        recorded = sa.exists().where(BusinessFollowUp.application_id == Application.id,
+                                     BusinessFollowUp.months_after == months)
+        return sa.and_(Certificate.issued_on <= rules.latest_certificate_due(months, on), ~recorded)
+    query = (applications_for(user).join(Certificate, Certificate.application_id == Application.id)
+             .where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
+                    sa.or_(*(due(months) for months in rules.FOLLOW_UP_MONTHS))))
+    paged = page_of(query.order_by(*_alphabetically(), Application.id), page, DUE_PAGE)
+    return replace(paged, items=[row for row in _rows(paged.items, on) if row.due])
 
 
 def _rows(people, on: date) -> list[Row]:

@@ -31,6 +31,7 @@ from ..models import (
     TestSitting,
     utcnow,
 )
+from ..paging import page_of
 from ..web import PERSONAL_KEYS, render_page, role_required
 from . import services
 from .forms import OPTION_ROWS, CodeForm, PaperScoreForm, PassMarkForm, QuestionForm, ScoreCorrectionForm
@@ -168,17 +169,13 @@ def waiting():
     mine = applications_for(current_user)
     text = staff_search.recalled(request.args)[0]
     query = _waiting_search(mine.where(Application.status == Status.LIST_APPROVED), text)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // WAITING_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int)), pages)
     # Sorted in the database in the page's alphabetical order, then cut into pages: nobody drops off the end.
-    waiting_list = db.session.scalars(query.order_by(by_name(Application.surname), by_name(Application.first_name),
-                                                     Application.id)
-                                      .limit(WAITING_PAGE).offset((page - 1) * WAITING_PAGE)).all()
+    paged = page_of(query.order_by(by_name(Application.surname), by_name(Application.first_name), Application.id),
+                    as_id(request.args.get("page")), WAITING_PAGE)
     tested = db.session.scalars(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
                                 .order_by(Application.updated_at.desc()).limit(50)).all()
-    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=waiting_list, tested=tested,
-                       labels=STATUS_LABELS, q=text, total=total, page=page, pages=pages,
+    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=paged.items, tested=tested,
+                       labels=STATUS_LABELS, q=text, paged=paged,
                        search_key=request.args.get(staff_search.PARAM, ""),
                        search_lost=staff_search.lost_notice(request.args))
 
