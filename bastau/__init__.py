@@ -52,6 +52,10 @@ def register_extensions(app: Flask) -> None:
     htmx.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    # Every limit of the app is on its own route (@limiter.limit, checked when the route runs): the extension's
+    # check before every request would only look for default or blueprint limits, of which there are none.
+    assert not limiter.limit_manager.default_limits and not limiter.limit_manager.application_limits
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     login_manager.init_app(app)
     app.session_interface = ServerSessionInterface()
     assets.init_app(app)

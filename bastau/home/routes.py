@@ -32,11 +32,16 @@ def _loan_cap_today() -> int | None:
     return kept["cap"]
 
 
+def _start_page_facts() -> tuple:
+    """All the start page is drawn from, besides the language (bastau/page_cache.py keeps it by them)."""
+    return _loan_cap_today(), today().year
+
+
 @bp.get("/")
-@shared_page
+@shared_page(varies=_start_page_facts)
 def start():
-    return render_page("home/start.html", loan_cap=_loan_cap_today(), rate=rules.LOAN_RATE_PERCENT,
-                       year=today().year)
+    loan_cap, year = _start_page_facts()
+    return render_page("home/start.html", loan_cap=loan_cap, rate=rules.LOAN_RATE_PERCENT, year=year)
 
 
 @bp.post("/finish")

@@ -22,7 +22,7 @@ from ..lifecycle import WITHDRAWERS
 from ..labels import ACTION_LABELS, ALL_REASON_LABELS, ROLE_LABELS, STATUS_LABELS
 from ..models import Application, Role, Status, User
 from ..refusals import Refused
-from ..sessions import clear_site_data
+from ..sessions import clear_site_data, signed_in_user
 from ..urls import safe_next
 from ..web import render_page, role_required, try_again_in
 
@@ -34,7 +34,9 @@ login_manager.session_protection = None  # server-side sessions already end for 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    return signed_in_user(session, int(user_id)) or db.session.get(User, int(user_id))
 
 
 OPEN_WITH_TEMPORARY_PASSWORD = {"accounts.change_password", "staff.logout", "assets.serve", "i18n.switch"}
