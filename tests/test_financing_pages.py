@@ -13,18 +13,9 @@ from bastau import rules
 from bastau.clock import today
 from bastau.extensions import db
 from bastau.loans import services
-from bastau.models import (
-    Application,
-    BusinessFollowUp,
-    Certificate,
-    CertificateKind,
-    Cohort,
-    Role,
-    Status,
-    TrainingDay,
-    User,
-)
-from tests.conftest import district, login, page_text, translated, translated_plural
+from bastau.models import Application, BusinessFollowUp, Role, Status, User
+from tests.conftest import login, page_text, translated, translated_plural
+from tests.test_loans import certify_all
 
 NAMES = re.compile(r'<a href="/financing/(\d+)">')
 
@@ -38,25 +29,6 @@ def chamber(client, make_user):
 def of_year(app, ids, year):
     with app.app_context():
         db.session.execute(sa.update(Application).where(Application.id.in_(ids)).values(programme_year=year))
-        db.session.commit()
-
-
-def certify(app, issued: dict[int, object]) -> None:
-    """Participants of one cohort, each with a certificate of the given date."""
-    with app.app_context():
-        trainer = db.session.scalar(sa.select(User.id).limit(1))
-        start = min(issued.values()) - timedelta(days=40)
-        cohort = Cohort(district_id=district().id, programme_year=start.year, number=5, language="kk", venue="Зал",
-                        start_date=start, training_days=25, capacity=100, trainer_id=trainer, created_by_id=trainer)
-        cohort.days = [TrainingDay(day_number=i + 1, date=start + timedelta(days=i), module_number=1 + i * 12 // 25)
-                       for i in range(25)]
-        db.session.add(cohort)
-        db.session.flush()
-        for person, day in issued.items():
-            db.session.get(Application, person).cohort_id = cohort.id
-            db.session.add(Certificate(application_id=person, number=rules.certificate_number(start.year),
-                                       kind=CertificateKind.PARTICIPATION, cohort_id=cohort.id, language="kk",
-                                       issued_on=day))
         db.session.commit()
 
 
@@ -108,7 +80,7 @@ def test_the_follow_ups_due_are_picked_by_the_certificates_date(chamber, make_ap
             person = make_application(status=Status.NOT_DEFENDED, surname=f"Тексеру{months}{shift + 1}")
             cases[person] = last + timedelta(days=shift)
     recorded = make_application(status=Status.DEFENDED, surname="Жазылған")
-    certify(app, {**cases, recorded: on - timedelta(days=200)})
+    certify_all(app, {**cases, recorded: on - timedelta(days=200)})
     with app.app_context():
         db.session.add(BusinessFollowUp(application_id=recorded, months_after=6, business_opened=False,
                                         recorded_by_id=db.session.scalar(sa.select(User.id).limit(1))))
@@ -124,7 +96,7 @@ def test_the_follow_ups_due_are_picked_by_the_certificates_date(chamber, make_ap
 def test_the_follow_ups_due_have_pages_of_their_own(chamber, make_application, app):
     people = [make_application(status=Status.NOT_DEFENDED, surname=f"Шақыру{n:03d}")
               for n in range(services.DUE_PAGE + 3)]
-    certify(app, {person: today() - timedelta(days=200) for person in people})
+    certify_all(app, {person: today() - timedelta(days=200) for person in people})
     first = page_text(chamber.get("/financing"))
     second = page_text(chamber.get("/financing?due_page=2"))
     on_first = set(map(int, re.findall(r'id="due-(\d+)"', first)))

@@ -97,18 +97,28 @@ def defended(make_application):
 
 def certify(app, application_id: int, issued_on: date) -> None:
     """A certificate for the participant: the follow-ups count their months from its date."""
+    certify_all(app, {application_id: issued_on}, number=6, in_cohort=False)
+
+
+def certify_all(app, issued: dict[int, date], number: int = 5, in_cohort: bool = True) -> None:
+    """Participants of one cohort (number `number`), each with a certificate of the given date; `in_cohort`: their
+    applications name the cohort too."""
     with app.app_context():
         trainer = db.session.scalar(sa.select(User.id).limit(1))
-        start = issued_on - timedelta(days=40)
-        cohort = Cohort(district_id=district().id, programme_year=start.year, number=6, language="kk", venue="Зал",
-                        start_date=start, training_days=25, capacity=20, trainer_id=trainer, created_by_id=trainer)
+        start = min(issued.values()) - timedelta(days=40)
+        cohort = Cohort(district_id=district().id, programme_year=start.year, number=number, language="kk",
+                        venue="Зал", start_date=start, training_days=25, capacity=100, trainer_id=trainer,
+                        created_by_id=trainer)
         cohort.days = [TrainingDay(day_number=i + 1, date=start + timedelta(days=i), module_number=1 + i * 12 // 25)
                        for i in range(25)]
         db.session.add(cohort)
         db.session.flush()
-        db.session.add(Certificate(application_id=application_id, number=rules.certificate_number(start.year),
-                                   kind=CertificateKind.COMPLETION, cohort_id=cohort.id, language="kk",
-                                   issued_on=issued_on))
+        for person, day in issued.items():
+            if in_cohort:
+                db.session.get(Application, person).cohort_id = cohort.id
+            db.session.add(Certificate(application_id=person, number=rules.certificate_number(start.year),
+                                       kind=CertificateKind.COMPLETION, cohort_id=cohort.id, language="kk",
+                                       issued_on=day))
         db.session.commit()
 
 
