@@ -16,6 +16,7 @@ transaction at the end of the request, after whatever the view left uncommitted 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import random
@@ -137,6 +138,15 @@ def idle_minutes(config, data, terminal: bool = True) -> int:
     return config["APPLICANT_IDLE_MINUTES"] if terminal else config["PERSONAL_IDLE_MINUTES"]
 
 
+@functools.cache
+def _session_and_user() -> sa.Select:
+    """The session's row, and the signed-in staff member in the same statement (Flask-Login's loader takes them
+    from the session: a staff page starts with one query instead of two). Built once: every request runs it."""
+    return (sa.select(_table.c.data, _table.c.created_at, _table.c.last_seen_at)
+            .outerjoin(User, User.id == _table.c.user_id).add_columns(User)
+            .where(_table.c.id == sa.bindparam("key")))
+
+
 def signed_in_user(session, user_id: int):
     """The staff account loaded with the session's row, when it is the one the session names; else None."""
     user = getattr(session, "staff_user", None)
@@ -155,11 +165,7 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         if "." in value:  # a signed cookie (a row's key is token_urlsafe: never a dot)
             return ServerSession(self._from_cookie(app, value), cookie=True)
-        # The signed-in staff member comes in the same statement (Flask-Login's loader takes them from here):
-        # a staff page starts with one query instead of two.
-        row = db.session.execute(sa.select(_table.c.data, _table.c.created_at, _table.c.last_seen_at)
-                                 .outerjoin(User, User.id == _table.c.user_id)
-                                 .add_columns(User).where(_table.c.id == _hash(value))).first()
+        row = db.session.execute(_session_and_user(), {"key": _hash(value)}).first()
         if row is None:
             return ServerSession(expired=True, cookie=True)
         data = _serializer.loads(row.data)

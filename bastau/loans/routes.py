@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import rules
 from ..clock import today
 from ..ids import as_id
-from ..labels import STATUS_LABELS
+from ..labels import STATUS_LABELS, plain
 from ..models import Role, Status
 from ..web import render_page, role_required
 from . import services
@@ -41,7 +41,12 @@ def _index_page(status: int = 200, error=None, skipped=()):
                        args={"status": chosen, "year": year or "all", "due_page": due.page},
                        due_args={"status": chosen, "year": year or "all", "page": rows.page},
                        filters=[("all", _l("All"))] + [(s.value, STATUS_LABELS[s]) for s in services.FINANCING],
-                       labels=STATUS_LABELS, outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name,
+                       # words made once, not per row: up to 100 rows a page
+                       labels=plain(STATUS_LABELS), months_words={m: ngettext("%(num)d month", "%(num)d months", m)
+                                                            for m in rules.FOLLOW_UP_MONTHS},
+                       # a person's address is this and their id (url_for a hundred times was 1 ms)
+                       participant_url=url_for(".participant", application_id=0).removesuffix("0"),
+                       outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name,
                        status=status, error=error, skipped=skipped)
 
 
