@@ -6,6 +6,7 @@ Every page works with JavaScript off and at 320 px.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
@@ -35,17 +36,34 @@ TRAINER = (Role.TRAINER,)
 
 @dataclass
 class CohortCard:
-    """A cohort on the trainer's list: where it stands today."""
+    """A cohort on the trainer's list: where it stands today. Its days come as a summary (one grouped query for
+    all the cards), not as rows: a year's cohorts have some 150 days."""
     cohort: Cohort
     today: TrainingDay | None
-    next_day: TrainingDay | None
+    next_date: date | None
+    first_date: date | None
+    last_date: date | None
+    days: int
     delivered: int
     participants: int
     flagged: int
 
     @property
     def finished(self) -> bool:
-        return bool(self.cohort.days) and self.cohort.days[-1].date < today()
+        return self.last_date is not None and self.last_date < today()
+
+
+def _days_of(cohort_ids: list[int], now: date) -> tuple[dict[int, sa.Row], dict[int, TrainingDay]]:
+    """Per cohort: its number of days, those delivered, the first, last and next date; and today's day, if any."""
+    summary = {row.cohort_id: row for row in db.session.execute(
+        sa.select(TrainingDay.cohort_id, sa.func.count().label("days"),
+                  sa.func.count(TrainingDay.delivered_at).label("delivered"),
+                  sa.func.min(TrainingDay.date).label("first_date"), sa.func.max(TrainingDay.date).label("last_date"),
+                  sa.func.min(sa.case((TrainingDay.date > now, TrainingDay.date))).label("next_date"))
+        .where(TrainingDay.cohort_id.in_(cohort_ids or [-1])).group_by(TrainingDay.cohort_id))}
+    today_days = {day.cohort_id: day for day in db.session.scalars(
+        sa.select(TrainingDay).where(TrainingDay.cohort_id.in_(cohort_ids or [-1]), TrainingDay.date == now))}
+    return summary, today_days
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
@@ -86,18 +104,19 @@ def cohorts():
     shown = as_id(request.args.get("year"))
     shown = shown if shown in years else this_year
     mine = db.session.scalars(services.cohorts_of_year(current_user, shown, running_too=shown == this_year)
-                              .options(sa.orm.selectinload(Cohort.days))
                               .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
     people = _participants([c.id for c in mine], ROLL_CALL)
     counts = services.tallies([p.id for p in people])
     now = today()
+    summary, today_days = _days_of([c.id for c in mine], now)
     cards = []
     for cohort in mine:
         members = [p for p in people if p.cohort_id == cohort.id]
+        days = summary.get(cohort.id)
         cards.append(CohortCard(
-            cohort, today=next((d for d in cohort.days if d.date == now), None),
-            next_day=next((d for d in cohort.days if d.date > now), None),
-            delivered=sum(1 for d in cohort.days if d.delivered_at), participants=len(members),
+            cohort, today=today_days.get(cohort.id), next_date=days.next_date if days else None,
+            first_date=days.first_date if days else None, last_date=days.last_date if days else None,
+            days=days.days if days else 0, delivered=days.delivered if days else 0, participants=len(members),
             flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id]))))
     cards.sort(key=lambda card: (card.today is None, card.finished))  # today's session first, finished last
     titles = {c.id: c.title for c in mine}
