@@ -39,6 +39,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from bastau.assets import CACHED_COOKIE  # noqa: E402
 from bastau.demo import DEMO_PASSWORD  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.journey import sign_in_page  # noqa: E402
 
 RUNS = 3
 REPEAT_GOAL = 2.3  # seconds, every page; the first visit's goal is each target's own
@@ -162,15 +163,6 @@ def serve(app):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/staff/login")
-    page.fill("#login", username)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main button")
-    assert "/staff/login" not in page.url, "sign-in failed"
-
-
 def timed_visit(page, network: NetworkLog, url: str) -> Visit:
     network.clear()
     page.goto(url, wait_until="load", timeout=120_000)
@@ -192,7 +184,7 @@ def first_and_repeat(browser, base: str, target: Target) -> tuple[Visit, Visit]:
         context.add_init_script(f"window.__benchField = {target.field!r};" + PROBE)
         page = context.new_page()
         if target.who:
-            sign_in(page, base, target.who)
+            sign_in_page(page, base, target.who, DEMO_PASSWORD)
         cdp = context.new_cdp_session(page)
         network = NetworkLog(cdp)
         cdp.send("Network.enable")

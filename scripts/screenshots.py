@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 VIEWPORTS = {"phone": {"width": 360, "height": 640}, "desk": {"width": 1280, "height": 800}}
 LANGUAGES = ("kk", "ru")
-PLACE = {"kk": ("Алматы облысы", "Қарасай ауданы"), "ru": ("Алматинская область", "Карасайский район")}
 BUDGET = 2_000_000  # bytes, all pictures together
 
 
@@ -70,32 +69,6 @@ def unused_iin(app, serial: int) -> str:
     return rules.compose_iin(date(1992, 4, 17), "female", 9000 + serial)
 
 
-def sign_in(page, origin: str, username: str) -> None:
-    from bastau.demo import DEMO_PASSWORD
-    page.goto(origin + "/staff/login")
-    page.fill("#login", username)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main button")
-
-
-def fill_application(page, iin: str, language: str) -> None:
-    region, district = PLACE[language]
-    page.wait_for_load_state()
-    page.fill("#iin", iin)
-    page.wait_for_selector("#iin-feedback .ok-line")
-    page.fill("#surname", "Жұмабекова")
-    page.fill("#first_name", "Гүлжан")
-    page.fill("#patronymic", "Серікқызы")
-    page.fill("#phone", "8 777 123 45 67")
-    page.select_option("#region", label=region)
-    page.wait_for_selector(f"#district option:text('{district}')", state="attached")
-    page.select_option("#district", label=district)
-    page.check("input[name=social_status][value=self_employed]")
-    page.select_option("#education", value="vocational")
-    page.fill("#business_idea", "Жылыжай салып, көкөніс өсіру")
-    page.check("input[name=channel][value=akimat]")
-    page.check("#consent")
 
 
 def shoot(page, name: str, language: str, size: str) -> Path:
@@ -108,7 +81,9 @@ def shoot(page, name: str, language: str, size: str) -> Path:
 def take_all(origin: str, addresses: dict[str, str], app) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
+    from bastau.demo import DEMO_PASSWORD
     from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.journey import fill_application, sign_in_page
     shots, serial = [], 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -123,7 +98,7 @@ def take_all(origin: str, addresses: dict[str, str], app) -> list[Path]:
                 shots.append(shoot(page, "start", language, size))
                 page.goto(origin + "/apply")
                 serial += 1
-                fill_application(page, unused_iin(app, serial), language)
+                fill_application(page, unused_iin(app, serial), javascript=True, locale=language)
                 shots.append(shoot(page, "form", language, size))
                 page.click("#continue")
                 page.wait_for_url("**/apply/check")
@@ -136,7 +111,7 @@ def take_all(origin: str, addresses: dict[str, str], app) -> list[Path]:
                 for username, name, address in (("trainer", "register", addresses["register"]),
                                                 ("centre", "queue", "/centre/"), ("admin", "dashboard", "/dashboard")):
                     page = new_page()
-                    sign_in(page, origin, username)
+                    sign_in_page(page, origin, username, DEMO_PASSWORD)
                     page.goto(origin + address)
                     shots.append(shoot(page, name, language, size))
                     page.context.close()

@@ -48,3 +48,41 @@ def receipt(app):
 
 def look_up(client, details, headers=None):
     return post_form(client, "/status", details, headers=headers or {})
+
+
+# ---- In Chromium (Playwright pages): the browser tests, scripts/screenshots.py and bench/browser_timing.py ----
+
+PLACE = {"kk": ("Алматы облысы", "Қарасай ауданы"), "ru": ("Алматинская область", "Карасайский район")}
+
+
+def fill_application(page, iin: str, javascript: bool = True, locale: str = "kk") -> None:
+    region, district = PLACE[locale]
+    page.wait_for_load_state()  # htmx (deferred) is ready: a click returns once the new page starts to arrive
+    page.fill("#iin", iin)
+    if javascript:  # htmx shows what the IIN says while the person types
+        page.wait_for_selector("#iin-feedback .ok-line")
+    page.fill("#surname", "Жұмабекова")
+    page.fill("#first_name", "Гүлжан")
+    page.fill("#patronymic", "Серікқызы")
+    page.fill("#phone", "8 777 123 45 67")
+    page.select_option("#region", label=region)
+    if javascript:
+        page.wait_for_selector(f"#district option:text('{district}')", state="attached")
+    else:
+        page.click("button[value=districts]")
+    page.select_option("#district", label=district)
+    page.check("input[name=social_status][value=self_employed]")
+    page.select_option("#education", value="vocational")
+    page.fill("#business_idea", "Жылыжай салып, көкөніс өсіру")
+    page.check("input[name=channel][value=akimat]")
+    page.check("#consent")
+
+
+def sign_in_page(page, origin: str, username: str, password: str) -> None:
+    """Staff sign-in at /staff/login in a Playwright page."""
+    page.goto(origin + "/staff/login")
+    page.fill("#login", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("main button")
+    assert "/staff/login" not in page.url, "sign-in failed"

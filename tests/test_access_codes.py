@@ -17,7 +17,7 @@ from bastau.config import ConfigurationError, from_environment
 from bastau.models import Application
 from tests.conftest import sql_sent
 from tests.journey import look_up
-from tests.test_production import PRODUCTION_ENV, SETTINGS
+from tests.test_production import PRODUCTION_ENV, SETTINGS, clean_environment
 
 OTHER_KEY = "b" * 40
 
@@ -127,13 +127,7 @@ def test_the_look_up_reads_the_application_once_and_writes_nothing_to_it(app, re
 
 @pytest.fixture
 def environment(monkeypatch):
-    for name in (*SETTINGS, "ACCESS_CODE_KEY", "ACCESS_CODE_OLD_KEYS"):
-        monkeypatch.delenv(name, raising=False)
-
-    def set_to(values: dict) -> None:
-        for name, value in values.items():
-            monkeypatch.setenv(name, value)
-    return set_to
+    return clean_environment(monkeypatch, (*SETTINGS, "ACCESS_CODE_KEY", "ACCESS_CODE_OLD_KEYS"))
 
 
 def test_production_refuses_to_start_without_the_access_code_key(environment, tmp_path):

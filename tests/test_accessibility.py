@@ -19,7 +19,7 @@ from bastau.extensions import db
 from bastau.models import (ApplicantList, Application, Certificate, Cohort, DefenceResult, DefenceSession, Role,
                            Status, User, utcnow)
 from tests.conftest import PASSWORD, browser_sign_in, new_iin, translated
-from tests.test_browser import fill_application
+from tests.journey import fill_application
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 NO_AXE = f"""

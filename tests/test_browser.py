@@ -8,36 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import new_iin, translated
+from tests.journey import fill_application
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("BASTAU_SCREENSHOTS", "test-artifacts/screenshots"))
 VIEWPORTS = {"phone": {"width": 360, "height": 640}, "desktop": {"width": 1280, "height": 800}}
-
-
-PLACE = {"kk": ("Алматы облысы", "Қарасай ауданы"), "ru": ("Алматинская область", "Карасайский район")}
-
-
-def fill_application(page, iin: str, javascript: bool = True, locale: str = "kk") -> None:
-    region, district = PLACE[locale]
-    page.wait_for_load_state()  # htmx (deferred) is ready: a click returns once the new page starts to arrive
-    page.fill("#iin", iin)
-    if javascript:  # htmx shows what the IIN says while the person types
-        page.wait_for_selector("#iin-feedback .ok-line")
-    page.fill("#surname", "Жұмабекова")
-    page.fill("#first_name", "Гүлжан")
-    page.fill("#patronymic", "Серікқызы")
-    page.fill("#phone", "8 777 123 45 67")
-    page.select_option("#region", label=region)
-    if javascript:
-        page.wait_for_selector(f"#district option:text('{district}')", state="attached")
-    else:
-        page.click("button[value=districts]")
-    page.select_option("#district", label=district)
-    page.check("input[name=social_status][value=self_employed]")
-    page.select_option("#education", value="vocational")
-    page.fill("#business_idea", "Жылыжай салып, көкөніс өсіру")
-    page.check("input[name=channel][value=akimat]")
-    page.check("#consent")
 
 
 def test_apply_in_kazakh_then_check_status_in_russian(live_server, browser):

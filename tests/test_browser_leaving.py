@@ -9,7 +9,8 @@ from bastau.models import Role
 from bastau.sessions import TERMINAL_COOKIE, terminal_cookie_value
 from tests.conftest import PASSWORD, browser_sign_in, login, new_iin, post_form, translated
 from tests.journey import apply, look_up
-from tests.test_browser import VIEWPORTS, fill_application
+from tests.journey import fill_application
+from tests.test_browser import VIEWPORTS
 from tests.test_browser_register_offline import cohort, row_says  # noqa: F401  (the trainer's cohort fixture)
 
 CACHE_AND_STORAGE = '"cache", "storage"'

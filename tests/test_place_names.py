@@ -75,7 +75,7 @@ def test_citizen_picks_and_reads_the_city_name_in_a_browser(live_server, browser
     import os
 
     from tests.conftest import new_iin, translated
-    from tests.test_browser import fill_application
+    from tests.journey import fill_application
     shots = Path(os.environ.get("BASTAU_GLOSSARY_SHOTS", "/tmp/shots/glossary"))
     shots.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=VIEWPORTS[width])

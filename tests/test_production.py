@@ -172,15 +172,20 @@ SETTINGS = ("BASTAU_ENV", "SECRET_KEY", "DATABASE_URL", "PLAN_STORAGE", "REDIS_U
             "TRUSTED_PROXY_COUNT")
 
 
-@pytest.fixture
-def environment(monkeypatch):
-    for name in SETTINGS:
+def clean_environment(monkeypatch, names):
+    """None of `names` is set; returns a function that sets some."""
+    for name in names:
         monkeypatch.delenv(name, raising=False)
 
     def set_to(values: dict) -> None:
         for name, value in values.items():
             monkeypatch.setenv(name, value)
     return set_to
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    return clean_environment(monkeypatch, SETTINGS)
 
 
 def test_development_keeps_everything_in_instance_and_plain_http_cookies(environment, tmp_path):
