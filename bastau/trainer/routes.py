@@ -53,9 +53,13 @@ class CohortCard:
         return self.last_date is not None and self.last_date < today()
 
 
-def _days_of(cohort_ids: list[int], now: date) -> tuple[dict[int, sa.Row], dict[int, TrainingDay]]:
-    """Per cohort: its number of days, those delivered, the first, last and next date; and today's day, if any."""
-    summary = {row.cohort_id: row for row in db.session.execute(
+NO_DAYS = {"days": 0, "delivered": 0, "first_date": None, "last_date": None, "next_date": None}
+
+
+def _days_of(cohort_ids: list[int], now: date) -> tuple[dict[int, dict], dict[int, TrainingDay]]:
+    """Per cohort: its number of days, those delivered, the first, last and next date (CohortCard's fields, NO_DAYS
+    for a cohort without days); and today's day, if any."""
+    summary = {row.cohort_id: {name: row._mapping[name] for name in NO_DAYS} for row in db.session.execute(
         sa.select(TrainingDay.cohort_id, sa.func.count().label("days"),
                   sa.func.count(TrainingDay.delivered_at).label("delivered"),
                   sa.func.min(TrainingDay.date).label("first_date"), sa.func.max(TrainingDay.date).label("last_date"),
@@ -112,12 +116,10 @@ def cohorts():
     cards = []
     for cohort in mine:
         members = [p for p in people if p.cohort_id == cohort.id]
-        days = summary.get(cohort.id)
         cards.append(CohortCard(
-            cohort, today=today_days.get(cohort.id), next_date=days.next_date if days else None,
-            first_date=days.first_date if days else None, last_date=days.last_date if days else None,
-            days=days.days if days else 0, delivered=days.delivered if days else 0, participants=len(members),
-            flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id]))))
+            cohort, today=today_days.get(cohort.id), participants=len(members),
+            flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id])),
+            **summary.get(cohort.id, NO_DAYS)))
     cards.sort(key=lambda card: (card.today is None, card.finished))  # today's session first, finished last
     titles = {c.id: c.title for c in mine}
     warned = sorted((p for p in people if services.is_flagged(p, counts[p.id]) or is_at_risk(p, counts[p.id])),
