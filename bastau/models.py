@@ -339,6 +339,14 @@ class Application(db.Model):
         return citizen_place_name(self.place)
 
 
+def listed(*columns):
+    """Loader option for a list of people (a queue, a waiting list, financing): each row's id, reference, name and
+    status, plus `columns`; nothing else of the application is loaded, and a template reaching for more raises (in
+    tests) instead of costing a query a row. Building whole rows was half of such a page's time."""
+    return sa.orm.load_only(Application.id, Application.programme_year, Application.surname, Application.first_name,
+                            Application.patronymic, Application.status, *columns, raiseload=True)
+
+
 @sa.event.listens_for(User, "before_insert")
 @sa.event.listens_for(User, "before_update")
 @sa.event.listens_for(Application, "before_insert")

@@ -354,6 +354,18 @@ def flagged(app, trainer, group) -> int:
     return person
 
 
+def test_a_cohort_card_counts_everyone_who_joined_and_flags_only_those_still_in_training(
+        app, store, trainer, group, flagged, make_application):
+    gone = make_application(status=Status.EXPELLED, cohort_id=group["id"], surname="Жұмабаева")
+    absent_on(app, trainer.user.id, gone, [day_of(group, n) for n in (10, 9, 8, 7, 6)])  # over the limit, but out
+    body = page_text(trainer.get("/trainer/"))
+    card = body[body.index(f'id="cohort-{group["id"]}"'):]
+    card = card[:card.index("</li>")]
+    assert "4 қатысушы" in card  # three in training and the one expelled
+    assert "Комиссияның қарауына 1 қатысушы белгіленген" in card  # the expelled one is not flagged again
+    assert f'id="warn-{gone}"' not in body
+
+
 def flagged_ids(client) -> dict[int, int]:
     body = page_text(client.get("/attendance/flagged"))
     return {int(a): int(n) for a, n in re.findall(r'id="a(\d+)" data-unexcused="(\d+)"', body)}

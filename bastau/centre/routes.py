@@ -29,7 +29,7 @@ from ..labels import (
 )
 from .. import staff_search
 from ..lists import services as lists
-from ..models import ApplicantList, Application, Decision, Role
+from ..models import ApplicantList, Application, Decision, Role, listed
 from ..urls import safe_next
 from ..paging import page_of
 from ..web import render_page, role_required
@@ -78,7 +78,9 @@ def _queue_page(args, message: str | None = None, status: int = 200, refused: bo
     """`args`: the page's address parameters, where a search is only its key (staff_search)."""
     filters = QueueFilter(staff_search.filters_with_text(args))
     filters.validate()
-    query = filtered_queue(current_user, filters).options(sa.orm.selectinload(Application.district))
+    query = filtered_queue(current_user, filters).options(listed(
+        Application.iin, Application.created_at, Application.channel, Application.social_status,
+        Application.consent_way))
     paged = page_of(query, filters.page.data, PAGE_SIZE)
     return render_page("centre/queue.html", "centre/_queue.html", status=status, filters=filters,
                        applications=paged.items, paged=paged,

@@ -13,7 +13,7 @@ from ..clock import today
 from ..database import alphabetically
 from ..extensions import db, limiter
 from ..ids import as_ids
-from ..labels import STATUS_LABELS
+from ..labels import STATUS_LABELS, plain
 from ..lifecycle import certificate_due
 from ..models import Application, Cohort, DefenceSession, Role, Status
 from ..web import OPENED, render_page, role_required
@@ -80,7 +80,7 @@ def cohort(cohort_id: int):
     due = [a for a in people if certificate_due(a.status) and a.id not in certified]
     return render_page("defence/cohort.html", cohort=found, sessions=defence_sessions, people=people,
                        results=results, certificates={c.application_id: c for c in certificates},
-                       certificate_count=len(certificates), due=len(due), labels=STATUS_LABELS, kinds=KIND_LABELS,
+                       certificate_count=len(certificates), due=len(due), labels=plain(STATUS_LABELS), kinds=plain(KIND_LABELS),
                        waiting=sum(1 for a in people if a.status == Status.TRAINING_COMPLETED),
                        manager=current_user.role == Role.CHAMBER_STAFF, dates=services.cohort_dates(found.id))
 

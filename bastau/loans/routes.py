@@ -11,7 +11,7 @@ from ..clock import today
 from ..ids import as_id
 from ..labels import STATUS_LABELS, plain
 from ..models import Role, Status
-from ..web import render_page, role_required
+from ..web import RowLink, render_page, role_required
 from . import services
 from .forms import ApproveForm, DeclineForm, FollowUpForm, IssueForm, ReferralForm
 
@@ -44,8 +44,7 @@ def _index_page(status: int = 200, error=None, skipped=()):
                        # words made once, not per row: up to 100 rows a page
                        labels=plain(STATUS_LABELS), months_words={m: ngettext("%(num)d month", "%(num)d months", m)
                                                             for m in rules.FOLLOW_UP_MONTHS},
-                       # a person's address is this and their id (url_for a hundred times was 1 ms)
-                       participant_url=url_for(".participant", application_id=0).removesuffix("0"),
+                       participant_link=RowLink(".participant", "application_id"),
                        outcomes=services.OUTCOME_LABELS, lender_name=services.lender_name,
                        status=status, error=error, skipped=skipped)
 

@@ -26,13 +26,14 @@ from ..models import (
     Application,
     BusinessFollowUp,
     Certificate,
+    Lender as LenderRow,
     LoanOutcome,
     LoanReferral,
-    Lender as LenderRow,
     MciRate,
     Status,
     TrainingDay,
     User,
+    listed,
 )
 from ..paging import Paged, page_of
 from ..reference import kept
@@ -168,12 +169,13 @@ def financing_years(user: User) -> list[int]:
 
 def financing_rows(user: User, statuses, on: date, *, year: int | None, page: Any = 1) -> Paged:
     """One page of the area's participants at the chosen steps (of one programme year, or every year when `year`
-    is None) in alphabetical order, with their referral and the follow-ups due: 5 queries whatever the years."""
+    is None) in alphabetical order, with their referral and the follow-ups due: one statement whatever the years."""
     query = applications_for(user).where(Application.status.in_(statuses))
     if year is not None:
         query = query.where(Application.programme_year == year)
-    paged = page_of(query.order_by(*_alphabetically(), Application.id), page, FINANCING_PAGE)
-    return replace(paged, items=_rows(paged.items, on))
+    paged = page_of(_with_financing(query.order_by(*_alphabetically(), Application.id)), page, FINANCING_PAGE,
+                    rows=True)
+    return replace(paged, items=[_row(found, on) for found in paged.items])
 
 
 def _alphabetically():
@@ -185,33 +187,34 @@ def follow_ups_due(user: User, on: date, page: Any = 1) -> Paged:
     """One page of the area's participants whose 6- or 12-month follow-up is due and not yet recorded, of every
     year. The database picks them by the certificate's date (rules.latest_certificate_due), so a page costs the
     same however many years of graduates the district has; the rule itself still decides each row's checks."""
-    def due(months: int):
-        recorded = sa.exists().where(BusinessFollowUp.application_id == Application.id,
-                                     BusinessFollowUp.months_after == months)
-        return sa.and_(Certificate.issued_on <= rules.latest_certificate_due(months, on), ~recorded)
-    query = (applications_for(user).join(Certificate, Certificate.application_id == Application.id)
-             .where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
-                    sa.or_(*(due(months) for months in rules.FOLLOW_UP_MONTHS))))
-    paged = page_of(query.order_by(*_alphabetically(), Application.id), page, DUE_PAGE)
-    return replace(paged, items=[row for row in _rows(paged.items, on) if row.due])
+    query = (applications_for(user).where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
+                                          sa.or_(*(sa.and_(Certificate.issued_on <= rules.latest_certificate_due(
+                                              months, on), ~_recorded(months)) for months in rules.FOLLOW_UP_MONTHS))))
+    paged = page_of(_with_financing(query.order_by(*_alphabetically(), Application.id)), page, DUE_PAGE, rows=True)
+    return replace(paged, items=[row for row in (_row(found, on) for found in paged.items) if row.due])
 
 
-def _rows(people, on: date) -> list[Row]:
-    ids = [p.id for p in people]
-    if not ids:
-        return []
-    referrals: dict[int, LoanReferral] = {}
-    for referral in db.session.scalars(sa.select(LoanReferral).where(LoanReferral.application_id.in_(ids))
-                                       .order_by(LoanReferral.id)):
-        referrals[referral.application_id] = referral  # the newest wins
-    done: dict[int, set[int]] = {}
-    for application_id, months in db.session.execute(
-            sa.select(BusinessFollowUp.application_id, BusinessFollowUp.months_after)
-            .where(BusinessFollowUp.application_id.in_(ids))):
-        done.setdefault(application_id, set()).add(months)
-    certified = certified_on(ids)
-    return [Row(p, referrals.get(p.id), rules.follow_ups_due(certified.get(p.id), done.get(p.id, ()), on))
-            for p in people]
+def _recorded(months: int):
+    return sa.exists().where(BusinessFollowUp.application_id == Application.id, BusinessFollowUp.months_after == months)
+
+
+_REFERRAL = sa.orm.aliased(LoanReferral, name="newest_referral")
+
+
+def _with_financing(query: sa.Select) -> sa.Select:
+    """Each person of a financing list with what its row shows, in the list's own statement (four statements a list
+    before): the name and status, the newest referral, the certificate's date and which follow-ups are recorded."""
+    newest = (sa.select(sa.func.max(LoanReferral.id)).where(LoanReferral.application_id == Application.id)
+              .scalar_subquery())
+    return (query.options(listed()).join(Certificate, Certificate.application_id == Application.id, isouter=True)
+            .outerjoin(_REFERRAL, _REFERRAL.id == newest)
+            .add_columns(_REFERRAL, Certificate.issued_on.label("certified_on"),
+                         *(_recorded(months).label(f"recorded_{months}") for months in rules.FOLLOW_UP_MONTHS)))
+
+
+def _row(found, on: date) -> Row:
+    recorded = [months for months in rules.FOLLOW_UP_MONTHS if found._mapping[f"recorded_{months}"]]
+    return Row(found[0], found[1], rules.follow_ups_due(found.certified_on, recorded, on))
 
 
 # ---- Writing ----

@@ -20,7 +20,7 @@ from ..clock import today
 from ..collation import by_name, name_contains
 from ..extensions import db, limiter
 from ..ids import as_id
-from ..labels import NEXT_STEPS, STATUS_LABELS
+from ..labels import NEXT_STEPS, STATUS_LABELS, plain
 from ..models import (
     Application,
     ProgrammeYear,
@@ -29,6 +29,7 @@ from ..models import (
     TestMethod,
     TestQuestion,
     TestSitting,
+    listed,
     utcnow,
 )
 from ..paging import page_of
@@ -170,12 +171,12 @@ def waiting():
     text = staff_search.recalled(request.args)[0]
     query = _waiting_search(mine.where(Application.status == Status.LIST_APPROVED), text)
     # Sorted in the database in the page's alphabetical order, then cut into pages: nobody drops off the end.
-    paged = page_of(query.order_by(by_name(Application.surname), by_name(Application.first_name), Application.id),
-                    as_id(request.args.get("page")), WAITING_PAGE)
+    paged = page_of(query.order_by(by_name(Application.surname), by_name(Application.first_name), Application.id)
+                    .options(listed()), as_id(request.args.get("page")), WAITING_PAGE)
     tested = db.session.scalars(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
-                                .order_by(Application.updated_at.desc()).limit(50)).all()
+                                .order_by(Application.updated_at.desc()).limit(50).options(listed())).all()
     return render_page("potential/waiting.html", "potential/_waiting.html", waiting=paged.items, tested=tested,
-                       labels=STATUS_LABELS, q=text, paged=paged,
+                       labels=plain(STATUS_LABELS), q=text, paged=paged,
                        search_key=request.args.get(staff_search.PARAM, ""),
                        search_lost=staff_search.lost_notice(request.args))
 

@@ -22,7 +22,7 @@ from ..database import alphabetically
 from ..extensions import db
 from ..absences import is_at_risk, warning_first
 from ..ids import as_id
-from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS
+from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS, plain
 from ..models import Application, Attendance, Cohort, Mark, Role, Status, TrainingDay
 from ..web import render_page, role_required
 from . import services
@@ -84,10 +84,19 @@ def _day_or_404(day_id: int) -> TrainingDay:
     return found
 
 
-def _participants(cohort_ids: list[int], *options) -> list[Application]:
+def _participants(cohort_ids: list[int], *options, status: Status | None = None) -> list[Application]:
+    query = sa.select(Application).where(Application.cohort_id.in_(cohort_ids or [-1])).options(*options)
+    if status is not None:
+        query = query.where(Application.status == status)
     return list(db.session.scalars(
-        sa.select(Application).where(Application.cohort_id.in_(cohort_ids or [-1])).options(*options)
-        .order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id)))
+        query.order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id)))
+
+
+def _cohort_sizes(cohort_ids: list[int]) -> dict[int, int]:
+    """How many people each cohort has had (whoever left it too), counted in the database."""
+    return dict(db.session.execute(sa.select(Application.cohort_id, sa.func.count())
+                                   .where(Application.cohort_id.in_(cohort_ids or [-1]))
+                                   .group_by(Application.cohort_id)).all())
 
 
 # What the cohorts page shows of each participant (a name to call, a phone): a year's cohorts hold up to 180
@@ -109,15 +118,17 @@ def cohorts():
     shown = shown if shown in years else this_year
     mine = db.session.scalars(services.cohorts_of_year(current_user, shown, running_too=shown == this_year)
                               .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
-    people = _participants([c.id for c in mine], ROLL_CALL)
+    # Only people still in training can be flagged or at risk: the others are counted, not loaded.
+    people = _participants([c.id for c in mine], ROLL_CALL, status=Status.IN_TRAINING)
     counts = services.tallies([p.id for p in people])
     now = today()
     summary, today_days = _days_of([c.id for c in mine], now)
+    sizes = _cohort_sizes([c.id for c in mine])
     cards = []
     for cohort in mine:
         members = [p for p in people if p.cohort_id == cohort.id]
         cards.append(CohortCard(
-            cohort, today=today_days.get(cohort.id), participants=len(members),
+            cohort, today=today_days.get(cohort.id), participants=sizes.get(cohort.id, 0),
             flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id])),
             **summary.get(cohort.id, NO_DAYS)))
     cards.sort(key=lambda card: (card.today is None, card.finished))  # today's session first, finished last
@@ -144,7 +155,7 @@ def cohort(cohort_id: int):
                                         .exists())))
     return render_page("trainer/cohort.html", cohort=found, people=people, counts=counts, today=today(),
                        marked_days=marked_days, flagged={p.id for p in people if services.is_flagged(p, counts[p.id])},
-                       module_title=module_title, labels=STATUS_LABELS, Status=Status,
+                       module_title=module_title, labels=plain(STATUS_LABELS), Status=Status,
                        max_days=rules.MAX_UNEXCUSED_DAYS,
                        at_risk={p.id for p in people if is_at_risk(p, counts[p.id])})
 
@@ -177,8 +188,8 @@ def _register_page(day: TrainingDay, form: DayForm, rows, error=None, status: in
     counts = services.tallies([row.application.id for row in rows])
     rows = sorted(rows, key=lambda row: warning_first(row.application, counts[row.application.id]))
     return render_page("trainer/attendance.html", day=day, cohort=day.cohort, form=form, rows=rows, error=error,
-                       future=day.date > today(), module=module_title(day.module_number), marks=MARK_LABELS,
-                       reasons=ABSENCE_REASON_LABELS, status=status, counts=counts,
+                       future=day.date > today(), module=module_title(day.module_number), marks=plain(MARK_LABELS),
+                       reasons=plain(ABSENCE_REASON_LABELS), status=status, counts=counts,
                        flagged={r.application.id for r in rows if services.is_flagged(r.application,
                                                                                        counts[r.application.id])},
                        at_risk={r.application.id for r in rows if is_at_risk(r.application, counts[r.application.id])},

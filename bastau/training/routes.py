@@ -11,7 +11,7 @@ from .. import rules
 from ..clock import today
 from ..extensions import db, htmx
 from ..ids import as_id, as_ids
-from ..labels import STATUS_LABELS
+from ..labels import STATUS_LABELS, plain
 from ..models import Application, Cohort, District, Role
 from ..web import render_page, role_required
 from . import services
@@ -37,7 +37,7 @@ def cohorts():
     query = services.cohorts_for(current_user)
     rows = services.cohort_rows(query.options(sa.orm.selectinload(Cohort.district))
                                 .order_by(Cohort.programme_year.desc(), Cohort.start_date.desc(), Cohort.id))
-    return render_page("training/cohorts.html", rows=rows, languages=LANGUAGE_LABELS,
+    return render_page("training/cohorts.html", rows=rows, languages=plain(LANGUAGE_LABELS),
                        can_form=current_user.role == Role.CHAMBER_STAFF,
                        show_district=current_user.district_id is None)
 
@@ -86,8 +86,8 @@ def _cohort_page(cohort_id: int, status: int = 200, **context):
     return render_page("training/cohort.html", cohort=cohort, rows=services.schedule_rows(cohort, day),
                        participants=participants, enrolled=enrolled, places_left=max(0, cohort.capacity - enrolled),
                        candidates=candidates, enrolling=enrolling, manager=manager,
-                       removing=manager and services.removal_open(cohort, day), languages=LANGUAGE_LABELS,
-                       labels=STATUS_LABELS, status=status, **context)
+                       removing=manager and services.removal_open(cohort, day), languages=plain(LANGUAGE_LABELS),
+                       labels=plain(STATUS_LABELS), status=status, **context)
 
 
 @bp.get("/cohorts/<int:cohort_id>")
