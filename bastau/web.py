@@ -87,9 +87,12 @@ class RowLink:
     def __init__(self, endpoint: str, id_name: str, **values):
         from flask import url_for
         address = url_for(endpoint, **values, **{id_name: self._STAND_IN})
-        self.before, found, self.after = address.partition(str(self._STAND_IN))
-        if not found:
-            raise ValueError(f"{endpoint}: {id_name} is not in {address}")
+        path, mark, query = address.partition("?")
+        self.before, found, after = path.partition(f"/{self._STAND_IN}")
+        if not found:  # not a part of the path (url_for adds an unknown name to the query string)
+            raise ValueError(f"{endpoint}: {id_name} is not a part of the path of {address}")
+        self.before += "/"
+        self.after = after + mark + query
 
     def __call__(self, row_id: int) -> str:
         return f"{self.before}{int(row_id)}{self.after}"

@@ -189,13 +189,16 @@ def follow_ups_due(user: User, on: date, page: Any = 1) -> Paged:
     same however many years of graduates the district has; the rule itself still decides each row's checks."""
     query = (applications_for(user).where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
                                           sa.or_(*(sa.and_(Certificate.issued_on <= rules.latest_certificate_due(
-                                              months, on), ~_recorded(months)) for months in rules.FOLLOW_UP_MONTHS))))
+                                              months, on), _recorded(months) == 0) for months in rules.FOLLOW_UP_MONTHS))))
     paged = page_of(_with_financing(query.order_by(*_alphabetically(), Application.id)), page, DUE_PAGE, rows=True)
     return replace(paged, items=[row for row in (_row(found, on) for found in paged.items) if row.due])
 
 
 def _recorded(months: int):
-    return sa.exists().where(BusinessFollowUp.application_id == Application.id, BusinessFollowUp.months_after == months)
+    """How many follow-ups at `months` the row's person has (0 or 1). A count, not EXISTS: PostgreSQL would hash an
+    EXISTS by reading every follow-up of the country (18 ms at 500k applications), where this reads the person's."""
+    return (sa.select(sa.func.count()).where(BusinessFollowUp.application_id == Application.id,
+                                             BusinessFollowUp.months_after == months).scalar_subquery())
 
 
 _REFERRAL = sa.orm.aliased(LoanReferral, name="newest_referral")
@@ -209,7 +212,7 @@ def _with_financing(query: sa.Select) -> sa.Select:
     return (query.options(listed()).join(Certificate, Certificate.application_id == Application.id, isouter=True)
             .outerjoin(_REFERRAL, _REFERRAL.id == newest)
             .add_columns(_REFERRAL, Certificate.issued_on.label("certified_on"),
-                         *(_recorded(months).label(f"recorded_{months}") for months in rules.FOLLOW_UP_MONTHS)))
+                         *((_recorded(months) > 0).label(f"recorded_{months}") for months in rules.FOLLOW_UP_MONTHS)))
 
 
 def _row(found, on: date) -> Row:
