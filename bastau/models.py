@@ -341,8 +341,11 @@ class Application(db.Model):
 
 def listed(*columns):
     """Loader option for a list of people (a queue, a waiting list, financing): each row's id, reference, name and
-    status, plus `columns`; nothing else of the application is loaded, and a template reaching for more raises (in
-    tests) instead of costing a query a row. Building whole rows was half of such a page's time."""
+    status, plus `columns`; nothing else of the application is loaded, and a template reaching for more raises
+    instead of costing a query a row. Building whole rows was half of such a page's time.
+
+    Only for a page that shows the rows, never in a writing transaction: a row loaded so is the session's copy of
+    that application, and code that gets it again (db.session.get) to write or to send an SMS would find it partial."""
     return sa.orm.load_only(Application.id, Application.programme_year, Application.surname, Application.first_name,
                             Application.patronymic, Application.status, *columns, raiseload=True)
 

@@ -144,8 +144,6 @@ def _session_and_user() -> sa.Select:
     from the session: a staff page starts with one query instead of two). Built once: every request runs it."""
     return (sa.select(_table.c.data, _table.c.created_at, _table.c.last_seen_at)
             .outerjoin(User, User.id == _table.c.user_id).add_columns(User)
-            # most staff pages name the member's district ("Applications of …"): loaded here, not by a query more
-            .options(sa.orm.joinedload(User.district))
             .where(_table.c.id == sa.bindparam("key")))
 
 

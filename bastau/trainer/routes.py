@@ -23,7 +23,7 @@ from ..extensions import db
 from ..absences import is_at_risk, warning_first
 from ..ids import as_id
 from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS, plain
-from ..models import Application, Attendance, Cohort, Mark, Role, Status, TrainingDay
+from ..models import Application, Attendance, Cohort, Mark, Role, Status, TrainingDay, listed
 from ..web import render_page, role_required
 from . import services
 from .forms import DayForm, read_register, saved_rows
@@ -99,10 +99,9 @@ def _cohort_sizes(cohort_ids: list[int]) -> dict[int, int]:
                                    .group_by(Application.cohort_id)).all())
 
 
-# What the cohorts page shows of each participant (a name to call, a phone): a year's cohorts hold up to 180
+# What the cohort pages show of each participant (a name to call, a phone): a year's cohorts hold up to 180
 # people, and building whole application rows for them was half the page's time. Anything else raises in tests.
-ROLL_CALL = sa.orm.load_only(Application.id, Application.cohort_id, Application.status, Application.surname,
-                             Application.first_name, Application.patronymic, Application.phone, raiseload=True)
+ROLL_CALL = listed(Application.cohort_id, Application.phone)
 
 
 @bp.get("/trainer/")
@@ -145,7 +144,7 @@ def cohorts():
 def cohort(cohort_id: int):
     """A cohort's schedule (delivered or not) and each participant's attendance so far, with the flag."""
     found = _cohort_or_404(cohort_id)
-    people = _participants([found.id])
+    people = _participants([found.id], ROLL_CALL)
     counts = services.tallies([p.id for p in people])
     people.sort(key=lambda p: warning_first(p, counts[p.id]))
     # From the cohort's own days to their marks (the day's index of attendance), never the country's marks read whole.
@@ -165,7 +164,8 @@ def cohort(cohort_id: int):
 def attendance(day_id: int):
     """One day's register: everyone present unless marked otherwise; one Save for the whole group."""
     day = _day_or_404(day_id)
-    register = services.register_of(day)
+    # The page shows a name and a status a row; a POST writes marks and SMS, which read the whole application.
+    register = services.register_of(day, *(() if request.method == "POST" else (listed(),)))
     form = DayForm(data={"delivered": day.delivered_at is not None})
     if day.date > today():
         return _register_page(day, form, saved_rows(register, {}), error=services.FUTURE_DAY,

@@ -79,14 +79,16 @@ def days_for(trainer: User) -> sa.Select:
 ON_REGISTER = tuple(sorted_statuses(lifecycle.ON_REGISTER))
 
 
-def register_of(day: TrainingDay) -> list[Application]:
+def register_of(day: TrainingDay, *options) -> list[Application]:
     """The participants to mark for a day: in training (enrolled ones too on the first day), plus anyone
-    whose mark for that day is already saved, so that a saved mark never disappears from the form."""
+    whose mark for that day is already saved, so that a saved mark never disappears from the form. `options`: loader
+    options for a page that only shows them (never listed() where they are written: see its warning)."""
     statuses = ON_REGISTER + ((Status.ENROLLED,) if day.day_number == 1 else ())
     marked = sa.select(Attendance.application_id).where(Attendance.training_day_id == day.id)
     return list(db.session.scalars(
         sa.select(Application).where(Application.cohort_id == day.cohort_id,
                                      sa.or_(Application.status.in_(statuses), Application.id.in_(marked)))
+        .options(*options)
         .order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id)))
 
 
