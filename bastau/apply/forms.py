@@ -83,8 +83,15 @@ class ApplicationForm(FlaskForm):
             self.consent.summary_label = _l("Consent")
         if fixed_district:
             self.region.data, self.district.data = str(fixed_district.region_id), str(fixed_district.id)
+        # The lists of places are read when the form is drawn (offer_places), not to check or send it: the
+        # validators look the chosen ids up themselves, and a submission spares two queries and their sorting.
+        self.region.choices = self.district.choices = [NO_CHOICE]
+
+    def offer_places(self) -> ApplicationForm:
+        """Fill the region and district lists, in the page's language and alphabetical order, to draw the form."""
         self.region.choices = [NO_CHOICE] + [SelectChoice(str(r.id), r.citizen_name) for r in regions_by_name()]
         self.district.choices = district_choices(self.region.data, citizen=True)
+        return self
 
     def validate_iin(self, field):
         try:

@@ -90,7 +90,7 @@ def _draft_form() -> ApplicationForm | None:
 def _render_form(form: ApplicationForm, status: int = 200, **context):
     operator = current_operator()  # the operator's district names the processors in the consent text
     consent = paragraphs(consent_text(str(get_locale()), district=operator.district if operator else None))
-    return render_page("apply/form.html", form=form, consent=consent,
+    return render_page("apply/form.html", form=form.offer_places(), consent=consent,
                        operator=operator, birth=_birth_if_valid(form.iin.data), status=status, **context)
 
 
@@ -136,7 +136,7 @@ def districts():
     if not htmx or htmx.history_restore_request:  # not a page of its own
         return redirect(url_for(".form"))
     form = _form(MultiDict({"region": request.args.get("region", "")}), meta={"csrf": False})
-    return render_page("apply/_district_field.html", form=form)
+    return render_page("apply/_district_field.html", form=form.offer_places())
 
 
 @bp.post("/iin")

@@ -36,8 +36,8 @@ TRAINER = (Role.TRAINER,)
 
 @dataclass
 class CohortCard:
-    """A cohort on the trainer's list: where it stands today. Its days come as a summary (one grouped query for
-    all the cards), not as rows: a year's cohorts have some 150 days."""
+    """A cohort on the trainer's list: where it stands today. Its days come as a summary (columns of the cohorts'
+    statement: bastau/trainer/routes._with_card_facts), not as rows: a year's cohorts have some 150 days."""
     cohort: Cohort
     today: TrainingDay | None
     next_date: date | None
@@ -53,21 +53,23 @@ class CohortCard:
         return self.last_date is not None and self.last_date < today()
 
 
-NO_DAYS = {"days": 0, "delivered": 0, "first_date": None, "last_date": None, "next_date": None}
-
-
-def _days_of(cohort_ids: list[int], now: date) -> tuple[dict[int, dict], dict[int, TrainingDay]]:
-    """Per cohort: its number of days, those delivered, the first, last and next date (CohortCard's fields, NO_DAYS
-    for a cohort without days); and today's day, if any."""
-    summary = {row.cohort_id: {name: row._mapping[name] for name in NO_DAYS} for row in db.session.execute(
-        sa.select(TrainingDay.cohort_id, sa.func.count().label("days"),
-                  sa.func.count(TrainingDay.delivered_at).label("delivered"),
-                  sa.func.min(TrainingDay.date).label("first_date"), sa.func.max(TrainingDay.date).label("last_date"),
-                  sa.func.min(sa.case((TrainingDay.date > now, TrainingDay.date))).label("next_date"))
-        .where(TrainingDay.cohort_id.in_(cohort_ids or [-1])).group_by(TrainingDay.cohort_id))}
-    today_days = {day.cohort_id: day for day in db.session.scalars(
-        sa.select(TrainingDay).where(TrainingDay.cohort_id.in_(cohort_ids or [-1]), TrainingDay.date == now))}
-    return summary, today_days
+def _with_card_facts(query: sa.Select, now: date) -> sa.Select:
+    """Each cohort with what its card says, in the cohorts' own statement: its number of days, those delivered,
+    the first, last and next date, how many people it has had (whoever left it too), and today's day, if any."""
+    def of_days(column):
+        return sa.select(column).where(TrainingDay.cohort_id == Cohort.id).scalar_subquery()
+    today_day = sa.orm.aliased(TrainingDay, name="today_day")
+    return (query.outerjoin(today_day, sa.and_(today_day.cohort_id == Cohort.id, today_day.date == now))
+            .add_columns(today_day,
+                         of_days(sa.func.count()).label("days"),
+                         of_days(sa.func.count(TrainingDay.delivered_at)).label("delivered"),
+                         of_days(sa.func.min(TrainingDay.date)).label("first_date"),
+                         of_days(sa.func.max(TrainingDay.date)).label("last_date"),
+                         sa.select(sa.func.min(TrainingDay.date)).where(TrainingDay.cohort_id == Cohort.id,
+                                                                         TrainingDay.date > now)
+                         .scalar_subquery().label("next_date"),
+                         sa.select(sa.func.count()).where(Application.cohort_id == Cohort.id)
+                         .scalar_subquery().label("participants")))
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
@@ -92,13 +94,6 @@ def _participants(cohort_ids: list[int], *options, status: Status | None = None)
         query.order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id)))
 
 
-def _cohort_sizes(cohort_ids: list[int]) -> dict[int, int]:
-    """How many people each cohort has had (whoever left it too), counted in the database."""
-    return dict(db.session.execute(sa.select(Application.cohort_id, sa.func.count())
-                                   .where(Application.cohort_id.in_(cohort_ids or [-1]))
-                                   .group_by(Application.cohort_id)).all())
-
-
 # What the cohort pages show of each participant (a name to call, a phone): a year's cohorts hold up to 180
 # people, and building whole application rows for them was half the page's time. Anything else raises in tests.
 ROLL_CALL = listed(Application.cohort_id, Application.phone)
@@ -115,21 +110,21 @@ def cohorts():
     this_year = rules.programme_year(today())
     shown = as_id(request.args.get("year"))
     shown = shown if shown in years else this_year
-    mine = db.session.scalars(services.cohorts_of_year(current_user, shown, running_too=shown == this_year)
-                              .order_by(Cohort.start_date.desc(), Cohort.id.desc())).all()
+    now = today()
+    rows = db.session.execute(_with_card_facts(
+        services.cohorts_of_year(current_user, shown, running_too=shown == this_year)
+        .order_by(Cohort.start_date.desc(), Cohort.id.desc()), now)).all()
+    mine = [row[0] for row in rows]
     # Only people still in training can be flagged or at risk: the others are counted, not loaded.
     people = _participants([c.id for c in mine], ROLL_CALL, status=Status.IN_TRAINING)
     counts = services.tallies([p.id for p in people])
-    now = today()
-    summary, today_days = _days_of([c.id for c in mine], now)
-    sizes = _cohort_sizes([c.id for c in mine])
     cards = []
-    for cohort in mine:
-        members = [p for p in people if p.cohort_id == cohort.id]
+    for row in rows:
+        members = [p for p in people if p.cohort_id == row.Cohort.id]
         cards.append(CohortCard(
-            cohort, today=today_days.get(cohort.id), participants=sizes.get(cohort.id, 0),
-            flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id])),
-            **summary.get(cohort.id, NO_DAYS)))
+            row.Cohort, today=row.today_day, next_date=row.next_date, first_date=row.first_date,
+            last_date=row.last_date, days=row.days, delivered=row.delivered, participants=row.participants,
+            flagged=sum(1 for p in members if services.is_flagged(p, counts[p.id]))))
     cards.sort(key=lambda card: (card.today is None, card.finished))  # today's session first, finished last
     titles = {c.id: c.title for c in mine}
     warned = sorted((p for p in people if services.is_flagged(p, counts[p.id]) or is_at_risk(p, counts[p.id])),

@@ -78,7 +78,8 @@ COHORT_ROW = listed(Application.iin, Application.phone)  # what the participants
 
 def _cohort_page(cohort_id: int, status: int = 200, **context):
     """The cohort: details, dated schedule, participants and (for chamber staff) enrolment."""
-    cohort = services.cohort_for(current_user, cohort_id)
+    cohort = services.cohort_for(current_user, cohort_id, sa.orm.joinedload(Cohort.district),
+                                 sa.orm.joinedload(Cohort.trainer))  # both named on the page
     day = today()
     manager = current_user.role == Role.CHAMBER_STAFF
     enrolling = manager and services.enrolment_open(cohort, day)

@@ -62,8 +62,8 @@ def cohorts_for(user: User) -> sa.Select:
     return in_area(sa.select(Cohort), user, Cohort.district_id)
 
 
-def cohort_for(user: User, cohort_id: int, *, lock: bool = False) -> Cohort:
-    query = cohorts_for(user).where(Cohort.id == cohort_id)
+def cohort_for(user: User, cohort_id: int, *options, lock: bool = False) -> Cohort:
+    query = cohorts_for(user).where(Cohort.id == cohort_id).options(*options)
     found = db.session.scalar(query.with_for_update(of=Cohort) if lock else query)
     if found is None:
         raise NotFound(cohort_id)
