@@ -35,22 +35,22 @@ class Tally:
 
 
 def tallies(application_ids) -> dict[int, Tally]:
-    """Attendance counts of many participants (a list of ids or a query of ids) in two queries."""
+    """Attendance counts of many participants (a list of ids or a query of ids) in one statement: the marks
+    counted by kind, and the days the latest "keep" covered, as the two halves of one UNION ALL."""
     ids = application_ids if isinstance(application_ids, sa.Select) else list(application_ids)
     result: dict[int, Tally] = {} if isinstance(ids, sa.Select) else {i: Tally() for i in ids}
     if not isinstance(ids, sa.Select) and not ids:
         return result
-    field = {Mark.PRESENT: "present", Mark.ABSENT: "unexcused", Mark.EXCUSED: "excused"}
-    for application_id, mark, count in db.session.execute(
-            sa.select(Attendance.application_id, Attendance.mark, sa.func.count())
-            .where(Attendance.application_id.in_(ids))
-            .group_by(Attendance.application_id, Attendance.mark)):
-        setattr(result.setdefault(application_id, Tally()), field[mark], count)
-    for application_id, kept_at in db.session.execute(
-            sa.select(ExpulsionReview.application_id, sa.func.max(ExpulsionReview.unexcused_days))
+    marks = (sa.select(Attendance.application_id, Attendance.mark.label("mark"), sa.func.count().label("days"))
+             .where(Attendance.application_id.in_(ids)).group_by(Attendance.application_id, Attendance.mark))
+    kept = (sa.select(ExpulsionReview.application_id, sa.null().label("mark"),
+                      sa.func.max(ExpulsionReview.unexcused_days).label("days"))
             .where(ExpulsionReview.application_id.in_(ids), ExpulsionReview.expel.is_(False))
-            .group_by(ExpulsionReview.application_id)):
-        result.setdefault(application_id, Tally()).kept_at = kept_at
+            .group_by(ExpulsionReview.application_id))
+    field = {Mark.PRESENT.value: "present", Mark.ABSENT.value: "unexcused", Mark.EXCUSED.value: "excused",
+             None: "kept_at"}
+    for application_id, mark, days in db.session.execute(sa.union_all(marks, kept)):
+        setattr(result.setdefault(application_id, Tally()), field[mark], days)
     return result
 
 
