@@ -187,9 +187,10 @@ def follow_ups_due(user: User, on: date, page: Any = 1) -> Paged:
     """One page of the area's participants whose 6- or 12-month follow-up is due and not yet recorded, of every
     year. The database picks them by the certificate's date (rules.latest_certificate_due), so a page costs the
     same however many years of graduates the district has; the rule itself still decides each row's checks."""
-    query = (applications_for(user).where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
-                                          sa.or_(*(sa.and_(Certificate.issued_on <= rules.latest_certificate_due(
-                                              months, on), _recorded(months) == 0) for months in rules.FOLLOW_UP_MONTHS))))
+    def due(months: int):
+        return sa.and_(Certificate.issued_on <= rules.latest_certificate_due(months, on), _recorded(months) == 0)
+    query = applications_for(user).where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
+                                         sa.or_(*(due(months) for months in rules.FOLLOW_UP_MONTHS)))
     paged = page_of(_with_financing(query.order_by(*_alphabetically(), Application.id)), page, DUE_PAGE, rows=True)
     return replace(paged, items=[row for row in (_row(found, on) for found in paged.items) if row.due])
 
@@ -209,7 +210,7 @@ def _with_financing(query: sa.Select) -> sa.Select:
     before): the name and status, the newest referral, the certificate's date and which follow-ups are recorded."""
     newest = (sa.select(sa.func.max(LoanReferral.id)).where(LoanReferral.application_id == Application.id)
               .scalar_subquery())
-    return (query.options(listed()).join(Certificate, Certificate.application_id == Application.id, isouter=True)
+    return (query.options(listed()).outerjoin(Certificate, Certificate.application_id == Application.id)
             .outerjoin(_REFERRAL, _REFERRAL.id == newest)
             .add_columns(_REFERRAL, Certificate.issued_on.label("certified_on"),
                          *((_recorded(months) > 0).label(f"recorded_{months}") for months in rules.FOLLOW_UP_MONTHS)))
