@@ -248,6 +248,12 @@ def write_requests(lines: list[tuple[str, str, str, str]]) -> str:
     return handle.name
 
 
+def replay(lines: list[tuple[str, str, str, str]]) -> tuple[str, tuple]:
+    """wrk's script and arguments to send `lines` in turn, each of its threads starting on its own share of them
+    (so that prepared journeys, each meant to be sent once, are not sent by two threads at once)."""
+    return "replay.lua", (write_requests(lines), str(THREADS))
+
+
 # ---- The scenarios: each returns the script and its arguments for wrk ----
 
 def status_lookups(base: str, info) -> tuple[str, tuple]:
@@ -261,7 +267,7 @@ def status_lookups(base: str, info) -> tuple[str, tuple]:
         browser, token = sessions[n % len(sessions)]
         body = urllib.parse.urlencode({"reference": reference, "iin": iin, "access_code": code, "csrf_token": token})
         lines.append(("POST", "/status", browser.cookie, body))
-    return "replay.lua", (write_requests(lines),)
+    return replay(lines)
 
 
 def fresh_iins(block: int):
@@ -298,13 +304,13 @@ def submissions(base: str, info, count: int) -> tuple[str, tuple]:
         check_page = browser.post("/apply", fields | {"iin": next(iins), "csrf_token": token})
         lines.append(("POST", "/apply/submit", browser.cookie,
                       urllib.parse.urlencode({"csrf_token": csrf_token_in(check_page)})))
-    return "replay.lua", (write_requests(lines),)
+    return replay(lines)
 
 
 def staff_pages(base: str, username: str, password: str, path: str, sessions: int = 4) -> tuple[str, tuple]:
     """GET `path` with one of a few signed-in sessions of the same account (several tabs, several desks)."""
     lines = [("GET", path, signed_in(base, username, password).cookie, "") for _ in range(sessions)]
-    return "replay.lua", (write_requests(lines),)
+    return replay(lines)
 
 
 def attendance_saves(base: str, info) -> tuple[str, tuple]:
@@ -322,7 +328,7 @@ def attendance_saves(base: str, info) -> tuple[str, tuple]:
                 body = urllib.parse.urlencode(marks | {"delivered": "y", "csrf_token": token})
                 lines.append(("POST", f"/trainer/days/{trainer.day_id}", browser.cookie, body))
                 lines.append(("GET", f"/trainer/cohorts/{trainer.cohort_id}", browser.cookie, ""))
-    return "replay.lua", (write_requests(lines),)
+    return replay(lines)
 
 
 def count_applications(database_url: str) -> int:

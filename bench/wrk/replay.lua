@@ -12,7 +12,10 @@ function init(args)
     if method == "POST" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
     table.insert(requests, wrk.format(method, path, headers, body ~= "" and body or nil))
   end
-  next_one = 1 + id % #requests  -- threads start at different places in the list
+  -- each thread starts on its own share of the list (args[2]: wrk's number of threads), so that two threads do
+  -- not send the same prepared journey at once
+  local threads = tonumber(args[2]) or 1
+  next_one = 1 + math.floor(id * #requests / threads) % #requests
 end
 
 function request()
