@@ -82,6 +82,27 @@ def test_marks_wait_on_the_phone_while_offline_and_go_once_when_back(live_server
     context.close()
 
 
+def test_a_mark_tapped_before_the_script_arrived_is_sent_when_it_does(live_server, browser, store, cohort):
+    """On a slow phone the register's script starts seconds after the page: a tap made meanwhile still goes."""
+    context, page = browser_sign_in(browser, live_server, cohort["trainer"], "kk", VIEWPORTS["phone"])
+    held, holding = [], [True]
+    page.route("**/static/js/register.*.js",
+               lambda route: held.append(route) if holding[0] else route.continue_())
+    page.goto(f"{live_server}/trainer/days/{cohort['today']}")
+    first = cohort["people"][0]
+    page.click(f"label[for=m{first}a]")  # no script yet: only the radio changes
+    page.wait_for_timeout(300)
+    assert saved_marks(store, cohort["today"]) == {}
+    assert held, "the register's script was not asked for"
+    holding[0] = False
+    for route in held:
+        route.continue_()
+    row_says(page, first, translated("Saved", "kk"))  # sent by the script once it ran, without pressing Save
+    assert saved_marks(store, cohort["today"]) == {first: "absent"}
+    assert store.count(AuditEntry, AuditEntry.action == "attendance_marked") == 1
+    context.close()
+
+
 def test_marks_left_on_the_phone_are_sent_after_the_next_sign_in(live_server, browser, store, cohort):
     context, page = browser_sign_in(browser, live_server, cohort["trainer"], "kk", VIEWPORTS["phone"])
     register = f"{live_server}/trainer/days/{cohort['today']}"

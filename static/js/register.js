@@ -171,6 +171,18 @@
     add(item);
   });
 
+  // A tap made before this script ran (it starts after the page has loaded, late on a slow phone) goes too: any row
+  // whose mark differs from the one the page came with, and is not already waiting on this phone.
+  Array.prototype.forEach.call(form.querySelectorAll("fieldset[data-person]"), function (row) {
+    var person = parseInt(row.getAttribute("data-person"), 10);
+    var checked = row.querySelector("input[type=radio]:checked");
+    var waiting = queue.some(function (item) { return item.person === person; });
+    if (checked && !checked.defaultChecked && !waiting) {
+      var item = valueOf(person);
+      if (item.mark !== "excused" || item.reason) { add(item); }
+    }
+  });
+
   // "Save attendance": every row as it stands (the untapped ones present), then on to the cohort when all is saved.
   form.addEventListener("submit", function (event) {
     event.preventDefault();
