@@ -22,18 +22,18 @@ class Paged:
     pages: int
 
 
-def page_of(query: sa.Select, page: Any, size: int, rows: bool = False) -> Paged:
+def page_of(query: sa.Select, page: Any, size: int, whole_rows: bool = False) -> Paged:
     """Page `page` (1-based; anything else, or past the end, is the nearest real page) of a sorted query. Each item
-    is the query's first column (an entity), or with `rows` its whole row.
+    is the query's first column (an entity), or with `whole_rows` its whole row.
 
     One statement in the common case: the rows of the page with the number of all rows beside them (a window
     count, made in the same pass as the sort). Only a page past the end costs a second look, at the last page."""
     number = max(1, page) if isinstance(page, int) else 1
-    items, total = _page(query, number, size, rows)
+    items, total = _page(query, number, size, whole_rows)
     if not items and number > 1:  # past the end (or the list got shorter): the last page there is
         total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
         number = max(1, -(-total // size))
-        items, total = _page(query, number, size, rows) if total else ([], 0)
+        items, total = _page(query, number, size, whole_rows) if total else ([], 0)
     return Paged(items, total, number, max(1, -(-total // size)))
 
 

@@ -80,7 +80,8 @@ def cohort(cohort_id: int):
     due = [a for a in people if certificate_due(a.status) and a.id not in certified]
     return render_page("defence/cohort.html", cohort=found, sessions=defence_sessions, people=people,
                        results=results, certificates={c.application_id: c for c in certificates},
-                       certificate_count=len(certificates), due=len(due), labels=plain(STATUS_LABELS), kinds=plain(KIND_LABELS),
+                       certificate_count=len(certificates), due=len(due), labels=plain(STATUS_LABELS),
+                       kinds=plain(KIND_LABELS),
                        waiting=sum(1 for a in people if a.status == Status.TRAINING_COMPLETED),
                        manager=current_user.role == Role.CHAMBER_STAFF, dates=services.cohort_dates(found.id))
 

@@ -56,8 +56,8 @@ class CohortCard:
 def _with_card_facts(query: sa.Select, now: date) -> sa.Select:
     """Each cohort with what its card says, in the cohorts' own statement: its number of days, those delivered,
     the first, last and next date, how many people it has had (whoever left it too), and today's day, if any."""
-    def of_days(column):
-        return sa.select(column).where(TrainingDay.cohort_id == Cohort.id).scalar_subquery()
+    def of_days(column, *where):
+        return sa.select(column).where(TrainingDay.cohort_id == Cohort.id, *where).scalar_subquery()
     today_day = sa.orm.aliased(TrainingDay, name="today_day")
     return (query.outerjoin(today_day, sa.and_(today_day.cohort_id == Cohort.id, today_day.date == now))
             .add_columns(today_day,
@@ -65,9 +65,7 @@ def _with_card_facts(query: sa.Select, now: date) -> sa.Select:
                          of_days(sa.func.count(TrainingDay.delivered_at)).label("delivered"),
                          of_days(sa.func.min(TrainingDay.date)).label("first_date"),
                          of_days(sa.func.max(TrainingDay.date)).label("last_date"),
-                         sa.select(sa.func.min(TrainingDay.date)).where(TrainingDay.cohort_id == Cohort.id,
-                                                                         TrainingDay.date > now)
-                         .scalar_subquery().label("next_date"),
+                         of_days(sa.func.min(TrainingDay.date), TrainingDay.date > now).label("next_date"),
                          sa.select(sa.func.count()).where(Application.cohort_id == Cohort.id)
                          .scalar_subquery().label("participants")))
 
@@ -114,7 +112,7 @@ def cohorts():
     rows = db.session.execute(_with_card_facts(
         services.cohorts_of_year(current_user, shown, running_too=shown == this_year)
         .order_by(Cohort.start_date.desc(), Cohort.id.desc()), now)).all()
-    mine = [row[0] for row in rows]
+    mine = [row.Cohort for row in rows]
     # Only people still in training can be flagged or at risk: the others are counted, not loaded.
     people = _participants([c.id for c in mine], ROLL_CALL, status=Status.IN_TRAINING)
     counts = services.tallies([p.id for p in people])
@@ -160,7 +158,8 @@ def attendance(day_id: int):
     """One day's register: everyone present unless marked otherwise; one Save for the whole group."""
     day = _day_or_404(day_id)
     # The page shows a name and a status a row; a POST writes marks and SMS, which read the whole application.
-    register = services.register_of(day, *(() if request.method == "POST" else (listed(),)))
+    shown_only = () if request.method == "POST" else (listed(),)
+    register = services.register_of(day, *shown_only)
     form = DayForm(data={"delivered": day.delivered_at is not None})
     if day.date > today():
         return _register_page(day, form, saved_rows(register, {}), error=services.FUTURE_DAY,
