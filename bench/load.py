@@ -342,68 +342,33 @@ def count_applications(database_url: str) -> int:
         engine.dispose()
 
 
-# ---- A fixed request rate (locust) ----
+# ---- A fixed request rate (open loop, bench/fixed_rate.py) ----
 
-LOCUST_VENV = ROOT / "instance" / "bench" / "locust-venv"
 FIXED_SHARE = 0.6  # of the rate wrk measured
 GOAL_FIXED_P95_MS = 50
-LOCUSTFILE = """
-import itertools, os
-from locust import FastHttpUser, constant_throughput, task
-LINES = [line.rstrip("\\n").split("\\t") for line in open(os.environ["BENCH_REQUESTS"])]
-TURN = itertools.count()
-
-class Replay(FastHttpUser):  # the requests bench/wrk/replay.lua takes turns with
-    wait_time = constant_throughput(float(os.environ["BENCH_USER_RATE"]))
-
-    @task
-    def replay(self):
-        method, path, cookie, body = LINES[next(TURN) % len(LINES)]
-        headers = {"Cookie": cookie, "Accept-Encoding": "gzip, deflate, br"}
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.client.request(method, path, data=body or None, headers=headers, allow_redirects=False, name=path)
-"""
-
-
-def locust() -> Path | None:
-    """locust from its own virtualenv (bench/requirements.txt), made when missing; None when it cannot be."""
-    binary = LOCUST_VENV / "bin" / "locust"
-    if not binary.exists():
-        try:
-            subprocess.run([sys.executable, "-m", "venv", str(LOCUST_VENV)], check=True, capture_output=True)
-            subprocess.run([str(LOCUST_VENV / "bin" / "pip"), "install", "--quiet", "-r",
-                            str(BENCH / "requirements.txt")], check=True, capture_output=True, timeout=600)
-        except (OSError, subprocess.SubprocessError):
-            return None
-    return binary if binary.exists() else None
+# seconds between wrk's run and the fixed-rate one: gunicorn still answers the requests wrk left in its queue
+# (50 pages, up to half a second), which the first fixed-rate requests would wait behind
+DRAIN = 2
 
 
 def fixed_rate(base: str, requests_file: str, rate: float, seconds: int = DURATION) -> dict:
-    """Locust, headless, CONNECTIONS users at a constant total of `rate` requests/s: achieved rate, p95, failures."""
-    binary = locust()
-    if binary is None:
-        raise RuntimeError("locust not available")
-    folder = Path(tempfile.mkdtemp(prefix="locust-", dir=scratch()))
-    (folder / "locustfile.py").write_text(LOCUSTFILE)
-    env = {**os.environ, "BENCH_REQUESTS": requests_file, "BENCH_USER_RATE": str(rate / CONNECTIONS)}
-    subprocess.run([str(binary), "-f", str(folder / "locustfile.py"), "--headless", "-u", str(CONNECTIONS), "-r",
-                    str(CONNECTIONS), "-t", f"{seconds}s", "--host", base, "--csv", str(folder / "run"),
-                    "--only-summary", "--exit-code-on-error", "0"], env=env, capture_output=True, text=True,
-                   timeout=seconds + 120, check=True)
-    import csv
-    with open(folder / "run_stats.csv") as handle:
-        total = next(row for row in csv.DictReader(handle) if row["Name"] == "Aggregated")
-    return {"target": rate, "rate": float(total["Requests/s"]), "p95_ms": float(total["95%"]),
-            "failures": int(total["Failure Count"])}
+    """The requests wrk replayed, at a fixed total of `rate` a second on a timetable: achieved rate, p95, failures."""
+    import asyncio
+
+    from fixed_rate import send_at_rate
+    lines = [tuple(line.rstrip("\n").split("\t")) for line in open(requests_file, encoding="utf-8")]
+    address = urllib.parse.urlsplit(base)
+    return asyncio.run(send_at_rate(address.hostname, address.port, lines, rate, seconds))
 
 
 def fixed_rate_section(results: list[Result], database: str) -> str:
     runs = [r for r in results if r.fixed]
     if not runs:
         return ""
-    lines = ["", f"At a fixed rate: {FIXED_SHARE:.0%} of the rate wrk measured, locust headless "
-             f"(FastHttpUser, constant_throughput, {CONNECTIONS} users, {DURATION} s), replaying the same requests.",
+    lines = ["", f"At a fixed rate: {FIXED_SHARE:.0%} of the rate wrk measured, the same requests sent on a timetable for "
+             f"{DURATION} s (bench/fixed_rate.py: request i at i ÷ rate seconds whatever the answers before it take, "
+             "each on its own connection, its time counted from when it was due). Before, locust's "
+             "constant_throughput users waited for their answers and fell in step, so the rate came as bursts.",
              "", f"| page | target /s | achieved /s | p95 ms | failures | p95 ≤ {GOAL_FIXED_P95_MS} ms |",
              "|---|---:|---:|---:|---:|---|"]
     for r in runs:
@@ -424,9 +389,10 @@ def measure(base: str, name: str, kind: str, script: str = "report.lua", args: t
     run_wrk(base + path, script, args, seconds=WARM_UP, connections=10)
     result = Result(name, kind, run_wrk(base + path, script, args), replay=args[0] if script == "replay.lua" else "")
     if result.replay and name in PROFILED:
+        time.sleep(DRAIN)
         try:
             result.fixed = fixed_rate(base, result.replay, FIXED_SHARE * result.rate)
-        except (RuntimeError, OSError, subprocess.SubprocessError, KeyError, StopIteration) as error:
+        except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as error:
             result.fixed = {"error": f"{type(error).__name__}: {str(error)[:120]}"}
     return result
 

@@ -184,3 +184,60 @@ def test_the_cache_key_changes_with_the_alembic_head():
     day = date(2026, 12, 2)
     assert cpu_profile.cache_key("a18d00000001", day) != cpu_profile.cache_key("a19x00000001", day)
     assert cpu_profile.cache_key(None, day).endswith(day.isoformat())  # the real head is read from migrations/
+
+
+class OneAtATime:
+    """A server answering one request at a time, each after `seconds` (a single sync worker), with `status`;
+    it records the moments the requests arrived."""
+
+    def __init__(self, seconds: float, status: int = 200):
+        import asyncio
+        self.seconds, self.status, self.arrivals = seconds, status, []
+        self.lock = asyncio.Lock()
+
+    async def __call__(self, reader, writer):
+        import asyncio
+        import time
+        await reader.readuntil(b"\r\n\r\n")
+        self.arrivals.append(time.monotonic())
+        async with self.lock:
+            await asyncio.sleep(self.seconds)
+        writer.write(f"HTTP/1.1 {self.status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".encode())
+        await writer.drain()
+        writer.close()
+
+
+def _at_rate(server: OneAtATime, rate: float, seconds: float) -> dict:
+    import asyncio
+
+    import fixed_rate
+
+    async def run():
+        listening = await asyncio.start_server(server, "127.0.0.1", 0)
+        port = listening.sockets[0].getsockname()[1]
+        async with listening:
+            return await fixed_rate.send_at_rate("127.0.0.1", port, [("GET", "/", "", "")], rate, seconds)
+    return asyncio.run(run())
+
+
+def test_the_fixed_rate_keeps_its_timetable_when_the_server_falls_behind():
+    # 20 a second to a server that answers 10: a closed loop would slow down to 10 and report 0.1 s each; an open
+    # one still sends on time, and the requests that waited count their wait.
+    server = OneAtATime(0.1)
+    figures = _at_rate(server, rate=20, seconds=1)
+    gaps = [later - earlier for earlier, later in zip(server.arrivals, server.arrivals[1:])]
+    assert len(server.arrivals) == 20 and max(gaps) < 0.075  # every 0.05 s, not every 0.1 s as answers came
+    assert figures["p95_ms"] > 700 and figures["failures"] == 0  # the 19th waited for 18 others: ~1 s
+
+
+def test_the_fixed_rate_counts_errors_and_quick_answers():
+    assert _at_rate(OneAtATime(0, status=500), rate=50, seconds=0.2)["failures"] == 10
+    quick = _at_rate(OneAtATime(0.001), rate=50, seconds=0.4)
+    assert quick["failures"] == 0 and quick["p95_ms"] < 50 and 40 < quick["rate"] <= 55
+
+
+def test_a_fixed_rate_post_says_its_length():
+    import fixed_rate
+    request = fixed_rate.raw_request("POST", "/status", "s=1", "a=б", "127.0.0.1:1")
+    assert b"Content-Length: 4\r\n" in request and request.endswith("a=б".encode())
+    assert b"Cookie: s=1\r\n" in request and b"Connection: close\r\n" in request
