@@ -9,7 +9,7 @@ from . import assets, cli, database, errors, i18n, ids, proxies, request_log, se
 from .config import ROOT, from_environment
 from .extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from .sessions import ServerSessionInterface
-from .web import RowLink, invalid_attrs, page_context
+from .web import RowLink, control, draw, invalid_attrs, page_context
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     app.context_processor(page_context)
     app.add_template_global(invalid_attrs)
+    app.add_template_global(control)
+    app.add_template_global(draw)
     app.add_template_global(RowLink, "row_link")
     trust_proxies(app)
     request_log.init_app(app)

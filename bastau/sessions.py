@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import orm
 from werkzeug.datastructures import CallbackDict
 
 from .assets import CACHED_COOKIE
@@ -141,9 +142,11 @@ def idle_minutes(config, data, terminal: bool = True) -> int:
 @functools.cache
 def _session_and_user() -> sa.Select:
     """The session's row, and the signed-in staff member in the same statement (Flask-Login's loader takes them
-    from the session: a staff page starts with one query instead of two). Built once: every request runs it."""
+    from the session: a staff page starts with one query instead of two), with the member's district, which the
+    district's pages name in their heading (a statement of its own otherwise). Built once: every request runs it."""
     return (sa.select(_table.c.data, _table.c.created_at, _table.c.last_seen_at)
             .outerjoin(User, User.id == _table.c.user_id).add_columns(User)
+            .options(orm.joinedload(User.district))
             .where(_table.c.id == sa.bindparam("key")))
 
 
