@@ -31,7 +31,6 @@ def _copy(form_class):
 
 def _plain_fields(app):
     with app.test_request_context("/"):
-        import bastau.accounts.forms  # noqa: F401  (every blueprint is imported by the app factory already)
         for form_class in sorted(set(_every_form_class()), key=lambda c: c.__qualname__):
             form = _copy(form_class)()
             for field in form:
