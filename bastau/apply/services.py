@@ -97,7 +97,7 @@ def submit_application(new: NewApplication, access_code: str, entered_by: User |
             audit.record("submitted", entered_by, application, to_status=Status.SUBMITTED, reason=new.channel)
             db.session.flush()  # the id makes the reference
             if not application.consent_pending:  # else once the citizen consents: their phone is theirs to agree to
-                queue_receipt(application)
+                queue_receipt(application, new_application=True)
     except IntegrityError:
         replay = db.session.scalar(sa.select(Application).where(Application.submission_key == new.submission_key))
         if replay is not None:
@@ -106,11 +106,12 @@ def submit_application(new: NewApplication, access_code: str, entered_by: User |
     return application
 
 
-def queue_receipt(application: Application) -> None:
-    """The receipt by SMS (if the person agreed): the reference and where to check it; never the access code."""
+def queue_receipt(application: Application, new_application: bool = False) -> None:
+    """The receipt by SMS (if the person agreed): the reference and where to check it; never the access code.
+    `new_application`: created in this transaction (bastau/sms/outbox.py's queue need not look for an earlier one)."""
     from ..sms.outbox import queue
     queue(application, "receipt", key=f"receipt:{application.id}", reference=application.reference,
-          url=short_address(public_url("status.lookup")))
+          url=short_address(public_url("status.lookup")), new_application=new_application)
 
 
 def find_application(reference: str, iin: str, access_code: str) -> Application | None:

@@ -68,15 +68,19 @@ def _now() -> datetime:
 # ---- Writing a message ----
 
 def queue(application: Application, kind: str, *, key: str, urgent: bool = False, hold: timedelta | None = None,
-          **values) -> SmsMessage | None:
+          new_application: bool = False, **values) -> SmsMessage | None:
     """Put the SMS `kind` (bastau/sms/texts.py) to the application's phone in the outbox, in the person's language,
     within the caller's transaction (not committed here: it is sent only if the caller's change is kept).
 
     `key` names the event: a second call with the same key returns the first message and writes nothing. Nothing
     is written for a person who stopped SMS (None), except a code they just asked for. Outside urgent messages,
     what is written in quiet hours waits until 09:00; `hold` delays it further (time to withdraw it). Over the phone's daily cap the message is written CANCELLED,
-    with the reason, so that staff see it."""
-    existing = _by_key(key)
+    with the reason, so that staff see it.
+
+    `new_application`: the application was created in the caller's transaction, so no message can have a key of
+    its yet and no other transaction can write one (they cannot see the row): the look-up by key and the savepoint
+    are skipped (3 of a submission's statements)."""
+    existing = None if new_application else _by_key(key)
     if existing is not None and existing.last_error != WITHDRAWN_ERROR:
         return existing
     if not application.sms_opt_in and kind not in ALWAYS_SENT:
@@ -98,6 +102,9 @@ def queue(application: Application, kind: str, *, key: str, urgent: bool = False
     if rules.over_daily_cap(_count_today(application.phone, local.date()), cap):
         message.state = SmsState.CANCELLED
         message.last_error = CAP_ERROR
+    if new_application:
+        db.session.add(message)
+        return message
     db.session.flush()  # the caller's own changes: an error in them is theirs, not a duplicate key
     try:
         with db.session.begin_nested():
