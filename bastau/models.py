@@ -339,6 +339,10 @@ class Application(db.Model):
         return citizen_place_name(self.place)
 
 
+LISTED = (Application.id, Application.programme_year, Application.surname, Application.first_name,
+          Application.patronymic, Application.status)  # what every list of people shows of each
+
+
 def listed(*columns):
     """Loader option for a list of people (a queue, a waiting list, financing): each row's id, reference, name and
     status, plus `columns`; nothing else of the application is loaded, and a template reaching for more raises
@@ -346,8 +350,39 @@ def listed(*columns):
 
     Only for a page that shows the rows, never in a writing transaction: a row loaded so is the session's copy of
     that application, and code that gets it again (db.session.get) to write or to send an SMS would find it partial."""
-    return sa.orm.load_only(Application.id, Application.programme_year, Application.surname, Application.first_name,
-                            Application.patronymic, Application.status, *columns, raiseload=True)
+    return sa.orm.load_only(*LISTED, *columns, raiseload=True)
+
+
+def listing(query: sa.Select, *columns) -> sa.Select:
+    """A query of applications that selects only the listed columns and `columns`, as plain rows for `Listed`:
+    no ORM object is built (with load_only, each row still cost an object, an identity-map entry and a refusal
+    set up for each column left out: 50 rows 0.9 → 0.25 ms)."""
+    return query.with_only_columns(*LISTED, *columns)
+
+
+class NotListed(LookupError):
+    """A list's page reached for a column its query did not select."""
+
+
+class Listed:
+    """One person of a read-only list, from a `listing` row: its columns as attributes, and the application's own
+    facts drawn from them (name, reference, consent pending) by the same code as Application's. A column the list
+    did not select is an AttributeError, as with `listed`; nothing can be written back or loaded later."""
+
+    REFERENCE_PREFIX = Application.REFERENCE_PREFIX
+
+    def __init__(self, row):
+        self.__dict__.update(row._mapping)
+
+    def __getattr__(self, name: str):
+        """Loudly, not as an AttributeError: Jinja would draw an empty cell for one, and the page would look fine."""
+        if name.startswith("_"):  # hasattr(row, "__html__") and the like: a plain "no"
+            raise AttributeError(name)
+        raise NotListed(f"{name!r} is not among the columns this list selected (models.listing)")
+
+    full_name = Application.full_name
+    reference = Application.reference
+    consent_pending = Application.consent_pending
 
 
 @sa.event.listens_for(User, "before_insert")

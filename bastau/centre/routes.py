@@ -29,7 +29,7 @@ from ..labels import (
 )
 from .. import staff_search
 from ..lists import services as lists
-from ..models import ApplicantList, Application, Decision, Role, listed
+from ..models import ApplicantList, Application, Decision, Listed, Role, listing
 from ..urls import safe_next
 from ..paging import page_of
 from ..web import render_page, role_required
@@ -78,12 +78,11 @@ def _queue_page(args, message: str | None = None, status: int = 200, refused: bo
     """`args`: the page's address parameters, where a search is only its key (staff_search)."""
     filters = QueueFilter(staff_search.filters_with_text(args))
     filters.validate()
-    query = filtered_queue(current_user, filters).options(listed(
-        Application.iin, Application.created_at, Application.channel, Application.social_status,
-        Application.consent_way))
-    paged = page_of(query, filters.page.data, PAGE_SIZE)
+    query = listing(filtered_queue(current_user, filters), Application.iin, Application.created_at,
+                    Application.channel, Application.social_status, Application.consent_way)
+    paged = page_of(query, filters.page.data, PAGE_SIZE, whole_rows=True)
     return render_page("centre/queue.html", "centre/_queue.html", status=status, filters=filters,
-                       applications=paged.items, paged=paged,
+                       applications=[Listed(row) for row in paged.items], paged=paged,
                        counts=queue_counts(current_user), message=message, keep_ticks=refused,
                        # refused: the ticks, the reason and the comment stay as they were; done: a clean form
                        reject=RejectForm() if refused else RejectForm(formdata=None),

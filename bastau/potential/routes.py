@@ -23,13 +23,14 @@ from ..ids import as_id
 from ..labels import NEXT_STEPS, STATUS_LABELS, plain
 from ..models import (
     Application,
+    Listed,
     ProgrammeYear,
     Role,
     Status,
     TestMethod,
     TestQuestion,
     TestSitting,
-    listed,
+    listing,
     utcnow,
 )
 from ..paging import page_of
@@ -171,11 +172,13 @@ def waiting():
     text = staff_search.recalled(request.args)[0]
     query = _waiting_search(mine.where(Application.status == Status.LIST_APPROVED), text)
     # Sorted in the database in the page's alphabetical order, then cut into pages: nobody drops off the end.
-    paged = page_of(query.order_by(by_name(Application.surname), by_name(Application.first_name), Application.id)
-                    .options(listed()), as_id(request.args.get("page")), WAITING_PAGE)
-    tested = db.session.scalars(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
-                                .order_by(Application.updated_at.desc()).limit(50).options(listed())).all()
-    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=paged.items, tested=tested,
+    paged = page_of(listing(query.order_by(by_name(Application.surname), by_name(Application.first_name),
+                                           Application.id)), as_id(request.args.get("page")), WAITING_PAGE,
+                    whole_rows=True)
+    tested = db.session.execute(listing(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
+                                        .order_by(Application.updated_at.desc()).limit(50))).all()
+    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=[Listed(a) for a in paged.items],
+                       tested=[Listed(a) for a in tested],
                        labels=plain(STATUS_LABELS), q=text, paged=paged,
                        search_key=request.args.get(staff_search.PARAM, ""),
                        search_lost=staff_search.lost_notice(request.args))
