@@ -27,13 +27,14 @@ from ..models import (
     BusinessFollowUp,
     Certificate,
     Lender as LenderRow,
+    Listed,
     LoanOutcome,
     LoanReferral,
     MciRate,
     Status,
     TrainingDay,
     User,
-    listed,
+    listing,
 )
 from ..paging import Paged, page_of
 from ..reference import kept
@@ -151,7 +152,7 @@ def cap_on(day: date) -> int | None:
 
 @dataclass
 class Row:
-    application: Application
+    application: Listed
     referral: LoanReferral | None
     due: list[int]
 
@@ -213,7 +214,7 @@ def _with_financing(query: sa.Select) -> sa.Select:
     before): the name and status, the newest referral, the certificate's date and which follow-ups are recorded."""
     newest = (sa.select(sa.func.max(LoanReferral.id)).where(LoanReferral.application_id == Application.id)
               .scalar_subquery())
-    return (query.options(listed()).outerjoin(Certificate, Certificate.application_id == Application.id)
+    return (listing(query).outerjoin(Certificate, Certificate.application_id == Application.id)
             .outerjoin(_REFERRAL, _REFERRAL.id == newest)
             .add_columns(_REFERRAL, Certificate.issued_on.label("certified_on"),
                          *((_recorded(months) > 0).label(f"recorded_{months}") for months in rules.FOLLOW_UP_MONTHS)))
@@ -221,7 +222,7 @@ def _with_financing(query: sa.Select) -> sa.Select:
 
 def _row(found, on: date) -> Row:
     recorded = [months for months in rules.FOLLOW_UP_MONTHS if found._mapping[f"recorded_{months}"]]
-    return Row(found[0], found[1], rules.follow_ups_due(found.certified_on, recorded, on))
+    return Row(Listed(found), found.newest_referral, rules.follow_ups_due(found.certified_on, recorded, on))
 
 
 # ---- Writing ----
