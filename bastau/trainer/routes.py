@@ -23,7 +23,7 @@ from ..extensions import db
 from ..absences import is_at_risk, warning_first
 from ..ids import as_id
 from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS, plain
-from ..models import Application, Attendance, Cohort, Mark, Role, Status, TrainingDay, listed
+from ..models import Application, Attendance, Cohort, Listed, Mark, Role, Status, TrainingDay, listed, listing
 from ..web import render_page, role_required
 from . import services
 from .forms import DayForm, read_register, saved_rows
@@ -84,17 +84,16 @@ def _day_or_404(day_id: int) -> TrainingDay:
     return found
 
 
-def _participants(cohort_ids: list[int], *options, status: Status | None = None) -> list[Application]:
-    query = sa.select(Application).where(Application.cohort_id.in_(cohort_ids or [-1])).options(*options)
+def _participants(cohort_ids: list[int], status: Status | None = None) -> list[Listed]:
+    """The cohorts' participants as the cohort pages show them (a name to call, a phone), from plain rows: a year's
+    cohorts hold up to 180 people, and building whole application rows for them was half the page's time. A
+    template reaching for anything else raises (models.Listed)."""
+    query = listing(sa.select(Application), Application.cohort_id, Application.phone).where(
+        Application.cohort_id.in_(cohort_ids or [-1]))
     if status is not None:
         query = query.where(Application.status == status)
-    return list(db.session.scalars(
-        query.order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id)))
-
-
-# What the cohort pages show of each participant (a name to call, a phone): a year's cohorts hold up to 180
-# people, and building whole application rows for them was half the page's time. Anything else raises in tests.
-ROLL_CALL = listed(Application.cohort_id, Application.phone)
+    return [Listed(row) for row in db.session.execute(
+        query.order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id))]
 
 
 @bp.get("/trainer/")
@@ -114,7 +113,7 @@ def cohorts():
         .order_by(Cohort.start_date.desc(), Cohort.id.desc()), now)).all()
     mine = [row.Cohort for row in rows]
     # Only people still in training can be flagged or at risk: the others are counted, not loaded.
-    people = _participants([c.id for c in mine], ROLL_CALL, status=Status.IN_TRAINING)
+    people = _participants([c.id for c in mine], status=Status.IN_TRAINING)
     counts = services.tallies([p.id for p in people])
     cards = []
     for row in rows:
@@ -137,7 +136,7 @@ def cohorts():
 def cohort(cohort_id: int):
     """A cohort's schedule (delivered or not) and each participant's attendance so far, with the flag."""
     found = _cohort_or_404(cohort_id)
-    people = _participants([found.id], ROLL_CALL)
+    people = _participants([found.id])
     counts = services.tallies([p.id for p in people])
     people.sort(key=lambda p: warning_first(p, counts[p.id]))
     # From the cohort's own days to their marks (the day's index of attendance), never the country's marks read whole.
