@@ -8,8 +8,9 @@ district a year, districts growing with the size, so a district's pages see the 
 growth comes from table size), plus staff accounts named as bench/page_weight.py's VISITS expect and ten
 applications with a known access code. Each page is requested with the Flask test client and the browser's
 Accept-Encoding; CPU = time.process_time() around client.open() + get_data(), the lower quartile of N after 2
-warm-ups: on a shared machine the noise (other tenants' work, caches they empty) only ever adds, and a median of 9
-moved by up to 2× between pages of the same cost in one run (flagged participants 11.4 ms at 50k, 6.1 at 500k).
+warm-ups, the sizes taking turns request by request: on a shared machine the noise (other tenants' work, caches
+they empty) only ever adds and comes and goes over minutes, and a median of 9 taken one size after the other moved
+by up to 2× between pages of the same cost in one run (flagged participants 11.4 ms at 50k, 6.1 at 500k).
 
 On PostgreSQL the server's CPU for the request is added: the sum, over every client backend of the bench database
 (pg_stat_activity, backend_type = 'client backend', minus the monitoring connection itself), of the first field of
@@ -335,33 +336,67 @@ def lower_quartile(values: list[float]) -> float:
     return statistics.quantiles(values, n=4, method="inclusive")[0] if len(values) > 1 else values[0]
 
 
-def measure_page(app, page: Page, counter, server: ServerCPU | None, repeat: int) -> Measured:
-    app_times, server_times, statements = [], [], []
-    for attempt in range(WARM_UPS + repeat):
-        client = _client(app, page.who) if page.kind in ("start", "lookup", "submit") or attempt == 0 else client
-        data = page.prepare(client) if page.prepare else None
-        before = server.total_ns() if server else 0
-        counter.count = 0
+class Sampler:
+    """One page of one database size, measured one request at a time (so that sizes can take turns)."""
+
+    def __init__(self, app, page: Page, counter, server: ServerCPU | None):
+        self.app, self.page, self.counter, self.server = app, page, counter, server
+        self.client = None
+        self.app_times: list[float] = []
+        self.server_times: list[float] = []
+        self.statements: list[int] = []
+
+    def take(self, kept: bool) -> None:
+        page = self.page
+        if self.client is None or page.kind in ("start", "lookup", "submit"):  # these come as newcomers each time
+            self.client = _client(self.app, page.who)
+        data = page.prepare(self.client) if page.prepare else None
+        before = self.server.total_ns() if self.server else 0
+        self.counter.count = 0
         started = time.process_time()
-        response = client.open(page.path, method=page.method, data=data)
+        response = self.client.open(page.path, method=page.method, data=data)
         response.get_data()
         spent = time.process_time() - started
-        sent = counter.count
-        after = server.total_ns() if server else 0
+        sent = self.counter.count
+        after = self.server.total_ns() if self.server else 0
         assert response.status_code in (200, 302), (page.name, page.path, response.status_code)
-        if attempt >= WARM_UPS:
-            app_times.append(spent * 1000)
-            server_times.append((after - before) / 1e6)
-            statements.append(sent)
-    app_ms, server_ms = lower_quartile(app_times), lower_quartile(server_times)
-    return Measured(page.name, page.who, page.kind, app_ms + server_ms, app_ms, server_ms, max(statements))
+        if kept:
+            self.app_times.append(spent * 1000)
+            self.server_times.append((after - before) / 1e6)
+            self.statements.append(sent)
+
+    def measured(self) -> Measured:
+        app_ms, server_ms = lower_quartile(self.app_times), lower_quartile(self.server_times)
+        page = self.page
+        statements = 0 if page.kind == "hello" else max(self.statements)
+        return Measured(page.name, page.who, page.kind, app_ms + server_ms, app_ms, server_ms, statements)
+
+
+def measure_page(app, page: Page, counter, server: ServerCPU | None, repeat: int) -> Measured:
+    sampler = Sampler(app, page, counter, server)
+    for attempt in range(WARM_UPS + repeat):
+        sampler.take(attempt >= WARM_UPS)
+    return sampler.measured()
 
 
 def relaxed_limits(app_config: dict) -> dict:
     return {k: "1000000 per minute" for k in app_config if k.endswith("_LIMIT") and k != "WTF_CSRF_TIME_LIMIT"}
 
 
-def profile(database: str, size: int, repeat: int, only: str = "") -> Profile:
+@dataclass
+class Seeded:
+    """One size's database, ready to be asked."""
+    profile: Profile
+    app: object
+    pages: list[Page]
+    counter: object
+    server: ServerCPU | None
+
+
+def profile_sizes(database: str, sizes, repeat: int, only: str = "") -> list[Profile]:
+    """Every page at every size, the sizes taking turns request by request: the noise of a shared machine comes and
+    goes over minutes, and measured one size after the other it once made a page look 1.5× dearer at 50k than at
+    500k; taking turns, each size meets the same noise."""
     import common
     import hello
     from bastau import create_app
@@ -369,31 +404,36 @@ def profile(database: str, size: int, repeat: int, only: str = "") -> Profile:
     base = {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": True}
     probe = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", **base})
     config = base | relaxed_limits(probe.config) | {"RATELIMIT_STORAGE_URI": "memory://"}
-    print(f"cpu profile: {database} {size:,} …", flush=True)
-    app, ids, reused = seeded_app(database, size, config)
-    result = Profile(database, size, reused)
-    with app.app_context():
-        counter = common.StatementCounter(db.engine)
-        url = db.engine.url
-    server = ServerCPU(url.render_as_string(hide_password=False)) if database == "postgresql" else None
     hello.app.config["TESTING"] = True
+    seeded: list[Seeded] = []
     try:
-        for page in pages(ids):
+        for size in sizes:
+            print(f"cpu profile: {database} {size:,} …", flush=True)
+            app, ids, reused = seeded_app(database, size, config)
+            with app.app_context():
+                counter = common.StatementCounter(db.engine)
+                url = db.engine.url
+            server = ServerCPU(url.render_as_string(hide_password=False)) if database == "postgresql" else None
+            seeded.append(Seeded(Profile(database, size, reused), app, pages(ids), counter, server))
+        for index, page in enumerate(seeded[0].pages):
             if only and only not in page.name:
                 continue
-            target = hello.app if page.kind == "hello" else app
-            measured = measure_page(target, page, counter, None if page.kind == "hello" else server, repeat)
-            if page.kind == "hello":
-                measured.statements = 0
-            result.pages.append(measured)
-            print(f"  {page.name:<40} {measured.cpu_ms:7.2f} ms (server {measured.server_ms:.2f})  "
-                  f"{measured.statements} SQL", flush=True)
+            samplers = [Sampler(hello.app if page.kind == "hello" else one.app, one.pages[index], one.counter,
+                                None if page.kind == "hello" else one.server) for one in seeded]
+            for attempt in range(WARM_UPS + repeat):
+                for sampler in samplers:
+                    sampler.take(attempt >= WARM_UPS)
+            for one, sampler in zip(seeded, samplers):
+                one.profile.pages.append(sampler.measured())
+            print(f"  {page.name:<40} " + "  ".join(f"{s.measured().cpu_ms:7.2f}" for s in samplers)
+                  + f" ms  {samplers[-1].measured().statements} SQL", flush=True)
     finally:
-        if server:
-            server.close()
-        with app.app_context():
-            db.engine.dispose()
-    return result
+        for one in seeded:
+            if one.server:
+                one.server.close()
+            with one.app.app_context():
+                db.engine.dispose()
+    return [one.profile for one in seeded]
 
 
 # ---- Report ----
@@ -445,16 +485,15 @@ def run(sizes=(5_000, 50_000, 500_000), databases=("sqlite", "postgresql"), repe
     profiles = []
     notes = []
     for database in databases:
-        for size in sizes:
-            try:
-                profiles.append(profile(database, size, repeat, only))
-            except Exception as error:  # noqa: BLE001 - the report says so; the rest goes on
-                notes.append(f"{database} {size_label(size)} not available: {type(error).__name__}: "
-                             f"{str(error)[:300]}")
+        try:
+            profiles.extend(profile_sizes(database, sizes, repeat, only))
+        except Exception as error:  # noqa: BLE001 - the report says so; the rest goes on
+            notes.append(f"{database} not available: {type(error).__name__}: {str(error)[:300]}")
     save(profiles)
     intro = (f"In-process CPU per request (Flask test client, `time.process_time()` around the request, lower "
-             f"quartile of {repeat} after {WARM_UPS} warm-ups, since a shared machine's noise only adds; "
-             f"Accept-Encoding `{ENCODING}`), plus on PostgreSQL the server "
+             f"quartile of {repeat} after {WARM_UPS} warm-ups, the sizes taking turns request by request, since a "
+             f"shared machine's noise only adds and comes and goes; Accept-Encoding `{ENCODING}`), plus on "
+             "PostgreSQL the server "
              "backends' CPU from /proc/<pid>/schedstat; SQL = statements the request sent. Data: "
              "bench/calendar_run.py's seeding at each size (five years; districts grow with the size). Visitors "
              "come as newcomers (the stylesheet inlined); staff as a browser that holds the stylesheet already (the "
