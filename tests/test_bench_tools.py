@@ -218,7 +218,10 @@ def _at_rate(server: OneAtATime, rate: float, seconds: float) -> dict:
         port = listening.sockets[0].getsockname()[1]
         async with listening:
             return await fixed_rate.send_at_rate("127.0.0.1", port, [("GET", "/", "", "")], rate, seconds)
-    return asyncio.run(run())
+    # In a thread of its own: after the browser tests, Playwright's event loop is running in this one.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_the_fixed_rate_keeps_its_timetable_when_the_server_falls_behind():
