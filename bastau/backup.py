@@ -40,6 +40,7 @@ PRIVATE_FOLDER = 0o700
 OTHER_SESSIONS = """SELECT pid FROM pg_stat_activity WHERE datname = current_database()
                     AND pid <> pg_backend_pid() AND backend_type = 'client backend' ORDER BY pid"""
 SESSIONS_END_WITHIN = 10  # seconds: pg_terminate_backend asks; a session may take a moment to go
+ENDING_WITHIN = 1  # second: how long the backends of a server just stopped are waited for before a refusal
 
 
 class BackupError(Exception):
@@ -298,7 +299,7 @@ def _no_other_sessions(url: sa.URL, end_them: bool) -> int:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            pids = connection.exec_driver_sql(OTHER_SESSIONS).scalars().all()
+            pids = _still_connected(connection)
             if pids and not end_them:
                 raise BackupError(
                     f"{_sessions(len(pids))} {'is' if len(pids) == 1 else 'are'} connected to the database "
@@ -312,6 +313,18 @@ def _no_other_sessions(url: sa.URL, end_them: bool) -> int:
     finally:
         engine.dispose()
     return len(pids)
+
+
+def _still_connected(connection) -> list[int]:
+    """The other sessions, given a second to go: a server stopped a moment ago leaves backends that are still
+    ending (PostgreSQL ends one after its client has gone), and the operator who stopped it should not be refused."""
+    for _ in range(ENDING_WITHIN * 10):
+        pids = connection.exec_driver_sql(OTHER_SESSIONS).scalars().all()
+        if not pids:
+            break
+        connection.commit()  # pg_stat_activity is read once per transaction: a new one sees who is still there
+        time.sleep(0.1)
+    return pids
 
 
 def _end_sessions(connection, pids: list[int]) -> None:
