@@ -297,6 +297,13 @@ def make_application(app):
     return make
 
 
+def htmx_ready(page, selector: str = "[hx-post], [hx-get]") -> None:
+    """htmx arrives after the page is usable (bastau/assets.py): wait until it has taken over the page's forms, or a
+    click made before would be a plain submit, as it is for a phone that has not loaded htmx yet."""
+    page.wait_for_function(
+        "s => !!window.htmx && [...document.querySelectorAll(s)].every(e => e['htmx-internal-data'])", arg=selector)
+
+
 def browser_sign_in(browser, live_server, user, locale: str = "kk", viewport: dict | None = None,
                     javascript: bool = True):
     """A new Chromium context signed in as `user`, with the page language set; returns (context, page)."""

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bastau.models import Role
-from tests.conftest import browser_sign_in, translated, translated_plural
+from tests.conftest import browser_sign_in, htmx_ready, translated, translated_plural
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +18,7 @@ def test_a_refused_bulk_rejection_shows_why_in_place_and_keeps_the_ticks(live_se
     context, page = browser_sign_in(browser, live_server, make_user(Role.CENTRE_OFFICER), locale,
                                     {"width": 360, "height": 640})
     page.goto(live_server + "/centre/")
+    htmx_ready(page)
     page.check(f"#pick-{ids[0]}")
     page.check(f"#pick-{ids[1]}")
     page.fill("#note", "Құжаты жоқ")
@@ -55,6 +56,7 @@ def test_an_error_answer_to_htmx_is_shown_where_the_answer_was_to_go(live_server
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
     monkeypatch.setattr("bastau.centre.routes.decide_target_group", broken)
+    htmx_ready(page)  # the error is shown in place only for an htmx request (a plain submit gets the error page)
     page.check("input[name=application]")
     page.click("button[value=confirm]")
     alert = page.locator('#htmx-answer [role="alert"]')
