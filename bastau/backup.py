@@ -318,13 +318,13 @@ def _no_other_sessions(url: sa.URL, end_them: bool) -> int:
 def _still_connected(connection) -> list[int]:
     """The other sessions, given a second to go: a server stopped a moment ago leaves backends that are still
     ending (PostgreSQL ends one after its client has gone), and the operator who stopped it should not be refused."""
-    for _ in range(ENDING_WITHIN * 10):
+    deadline = time.monotonic() + ENDING_WITHIN
+    while True:
         pids = connection.exec_driver_sql(OTHER_SESSIONS).scalars().all()
-        if not pids:
-            break
+        if not pids or time.monotonic() >= deadline:
+            return pids
         connection.commit()  # pg_stat_activity is read once per transaction: a new one sees who is still there
         time.sleep(0.1)
-    return pids
 
 
 def _end_sessions(connection, pids: list[int]) -> None:

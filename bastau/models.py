@@ -367,7 +367,7 @@ class NotListed(LookupError):
 class Listed:
     """One person of a read-only list, from a `listing` row: its columns as attributes, and the application's own
     facts drawn from them (name, reference, consent pending) by the same code as Application's. A column the list
-    did not select is an AttributeError, as with `listed`; nothing can be written back or loaded later."""
+    did not select raises NotListed; nothing can be written back or loaded later."""
 
     REFERENCE_PREFIX = Application.REFERENCE_PREFIX
 
@@ -383,6 +383,11 @@ class Listed:
     full_name = Application.full_name
     reference = Application.reference
     consent_pending = Application.consent_pending
+
+
+def listed_rows(query: sa.Select, *columns) -> list[Listed]:
+    """The people of `query` with the listed columns and `columns`, as `Listed` rows (a list that is not paged)."""
+    return [Listed(row) for row in db.session.execute(listing(query, *columns))]
 
 
 @sa.event.listens_for(User, "before_insert")

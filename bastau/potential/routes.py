@@ -30,6 +30,7 @@ from ..models import (
     TestMethod,
     TestQuestion,
     TestSitting,
+    listed_rows,
     listing,
     utcnow,
 )
@@ -175,10 +176,10 @@ def waiting():
     paged = page_of(listing(query.order_by(by_name(Application.surname), by_name(Application.first_name),
                                            Application.id)), as_id(request.args.get("page")), WAITING_PAGE,
                     whole_rows=True)
-    tested = db.session.execute(listing(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
-                                        .order_by(Application.updated_at.desc()).limit(50))).all()
+    tested = listed_rows(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
+                         .order_by(Application.updated_at.desc()).limit(50))
     return render_page("potential/waiting.html", "potential/_waiting.html", waiting=[Listed(a) for a in paged.items],
-                       tested=[Listed(a) for a in tested],
+                       tested=tested,
                        labels=plain(STATUS_LABELS), q=text, paged=paged,
                        search_key=request.args.get(staff_search.PARAM, ""),
                        search_lost=staff_search.lost_notice(request.args))

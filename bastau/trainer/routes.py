@@ -23,7 +23,7 @@ from ..extensions import db
 from ..absences import is_at_risk, warning_first
 from ..ids import as_id
 from ..labels import ABSENCE_REASON_LABELS, MARK_LABELS, STATUS_LABELS, plain
-from ..models import Application, Attendance, Cohort, Listed, Mark, Role, Status, TrainingDay, listed, listing
+from ..models import Application, Attendance, Cohort, Listed, Mark, Role, Status, TrainingDay, listed, listed_rows
 from ..web import render_page, role_required
 from . import services
 from .forms import DayForm, read_register, saved_rows
@@ -88,12 +88,12 @@ def _participants(cohort_ids: list[int], status: Status | None = None) -> list[L
     """The cohorts' participants as the cohort pages show them (a name to call, a phone), from plain rows: a year's
     cohorts hold up to 180 people, and building whole application rows for them was half the page's time. A
     template reaching for anything else raises (models.Listed)."""
-    query = listing(sa.select(Application), Application.cohort_id, Application.phone).where(
-        Application.cohort_id.in_(cohort_ids or [-1]))
+    query = sa.select(Application).where(Application.cohort_id.in_(cohort_ids or [-1]))
     if status is not None:
         query = query.where(Application.status == status)
-    return [Listed(row) for row in db.session.execute(
-        query.order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id))]
+    return listed_rows(
+        query.order_by(alphabetically(Application.surname), alphabetically(Application.first_name), Application.id),
+        Application.cohort_id, Application.phone)
 
 
 @bp.get("/trainer/")

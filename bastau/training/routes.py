@@ -12,7 +12,7 @@ from ..clock import today
 from ..extensions import db, htmx
 from ..ids import as_id, as_ids
 from ..labels import STATUS_LABELS, plain
-from ..models import Application, Cohort, District, Listed, Role, listing
+from ..models import Application, Cohort, District, Role, listed_rows
 from ..web import render_page, role_required
 from . import services
 from .forms import LANGUAGE_LABELS, CohortDetailsForm, CohortForm, DayForm, PlaceFilter
@@ -73,9 +73,7 @@ def new_cohort():
                        status=422 if form.errors else 200)
 
 
-def _shown(people: sa.Select) -> sa.Select:
-    """What the participants' and candidates' tables show of each, as plain rows (models.Listed)."""
-    return listing(people, Application.iin, Application.phone)
+COHORT_COLUMNS = (Application.iin, Application.phone)  # what the participants' and candidates' tables show
 
 
 def _cohort_page(cohort_id: int, status: int = 200, **context):
@@ -85,11 +83,10 @@ def _cohort_page(cohort_id: int, status: int = 200, **context):
     day = today()
     manager = current_user.role == Role.CHAMBER_STAFF
     enrolling = manager and services.enrolment_open(cohort, day)
-    candidates = [Listed(row) for row in db.session.execute(
-        _shown(services.waiting_for_a_cohort(current_user, cohort.district_id)).limit(MAX_CANDIDATES))] \
-        if enrolling else []
+    candidates = listed_rows(services.waiting_for_a_cohort(current_user, cohort.district_id).limit(MAX_CANDIDATES),
+                             *COHORT_COLUMNS) if enrolling else []
     enrolled = services.enrolled_count(cohort.id)
-    participants = [Listed(row) for row in db.session.execute(_shown(services.participants_of(current_user, cohort)))]
+    participants = listed_rows(services.participants_of(current_user, cohort), *COHORT_COLUMNS)
     return render_page("training/cohort.html", cohort=cohort, rows=services.schedule_rows(cohort, day),
                        participants=participants, enrolled=enrolled, places_left=max(0, cohort.capacity - enrolled),
                        candidates=candidates, enrolling=enrolling, manager=manager,
