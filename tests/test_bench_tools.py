@@ -230,14 +230,20 @@ def test_the_fixed_rate_keeps_its_timetable_when_the_server_falls_behind():
     server = OneAtATime(0.1)
     figures = _at_rate(server, rate=20, seconds=1)
     gaps = [later - earlier for earlier, later in zip(server.arrivals, server.arrivals[1:])]
-    assert len(server.arrivals) == 20 and max(gaps) < 0.075  # every 0.05 s, not every 0.1 s as answers came
+    # Every 0.05 s, not every 0.1 s as answers came: read from the middle gap and the whole span (a closed loop
+    # spans 1.9 s), so a busy CI machine that delays one sleep does not fail it.
+    assert len(server.arrivals) == 20 and statistics.median(gaps) < 0.075
+    assert server.arrivals[-1] - server.arrivals[0] < 1.4
     assert figures["p95_ms"] > 700 and figures["failures"] == 0  # the 19th waited for 18 others: ~1 s
 
 
 def test_the_fixed_rate_counts_errors_and_quick_answers():
     assert _at_rate(OneAtATime(0, status=500), rate=50, seconds=0.2)["failures"] == 10
     quick = _at_rate(OneAtATime(0.001), rate=50, seconds=0.4)
-    assert quick["failures"] == 0 and quick["p95_ms"] < 50 and 40 < quick["rate"] <= 55
+    slow = _at_rate(OneAtATime(0.1), rate=50, seconds=0.4)
+    # Quick answers are reported quick: far under a server that falls behind (not a fixed figure of milliseconds,
+    # which a busy CI machine missed once: 71 ms against 50).
+    assert quick["failures"] == 0 and quick["p95_ms"] * 3 < slow["p95_ms"] and quick["rate"] <= 55
 
 
 def test_a_fixed_rate_post_says_its_length():
