@@ -7,6 +7,7 @@ from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _Session
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
@@ -54,7 +55,16 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-db = SQLAlchemy(metadata=metadata)
+class Session(_Session):
+    """Flask-SQLAlchemy's session, whose next transaction starts on the engine bastau/database.py picks for it: on
+    PostgreSQL a web request reads outside a transaction until it writes."""
+
+    def get_bind(self, *args, **kwargs):
+        from .database import bind_for_request
+        return bind_for_request(super().get_bind(*args, **kwargs))
+
+
+db = SQLAlchemy(metadata=metadata, session_options={"class_": Session})
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

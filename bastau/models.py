@@ -374,6 +374,18 @@ class Listed:
     def __init__(self, row):
         self.__dict__.update(row._mapping)
 
+    @classmethod
+    def all(cls, rows) -> list[Listed]:
+        """Every row of a result as Listed, the column names read once (a row's _mapping costs 2 µs a row)."""
+        if not rows:
+            return []
+        names, made = rows[0]._fields, []
+        for row in rows:
+            listed = cls.__new__(cls)
+            listed.__dict__.update(zip(names, row))
+            made.append(listed)
+        return made
+
     def __getattr__(self, name: str):
         """Loudly, not as an AttributeError: Jinja would draw an empty cell for one, and the page would look fine."""
         if name.startswith("_"):  # hasattr(row, "__html__") and the like: a plain "no"
@@ -387,7 +399,7 @@ class Listed:
 
 def listed_rows(query: sa.Select, *columns) -> list[Listed]:
     """The people of `query` with the listed columns and `columns`, as `Listed` rows (a list that is not paged)."""
-    return [Listed(row) for row in db.session.execute(listing(query, *columns))]
+    return Listed.all(db.session.execute(listing(query, *columns)).all())
 
 
 @sa.event.listens_for(User, "before_insert")

@@ -141,7 +141,8 @@ def _select(field, attributes: dict) -> Markup:
         option = {"value": value, **(choice.render_kw or {})}
         if choice.selected:
             option["selected"] = True
-        html.append(f"<option {_html_params(option)}>{escape(choice.label or choice.value)}</option>")
+        label = "" if choice.label is None else str(choice.label)  # a lazy label translated once, not twice
+        html.append(f"<option {_html_params(option)}>{escape(label or choice.value)}</option>")
     html.append("</select>")
     return Markup("".join(html))
 

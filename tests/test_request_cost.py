@@ -101,10 +101,68 @@ def test_a_signed_in_page_checks_out_one_connection_and_sends_no_ping(client, ap
     client.get("/staff/password")  # the session's last-seen time written: the next page only reads
     with Counted(app) as counted:
         assert client.get("/staff/password").status_code == 200
-    # The session row with the user in one statement, on one connection (SQLite adds its own BEGIN); no
-    # "SELECT 1" before it, and no second look for the user (bastau/sessions.py).
+    # The session row with the user in one statement, on one connection; no "SELECT 1" before it, and no second
+    # look for the user (bastau/sessions.py). (SQLite's BEGIN goes to the driver itself, not counted here.)
     assert counted.checkouts == 1
-    assert counted.statements == (2 if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else 1)
+    assert counted.statements == 1
+
+
+def _postgresql_only(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite's reads need their BEGIN (a snapshot for the whole page)")
+
+
+def test_a_page_that_only_reads_sends_no_begin_and_no_rollback_on_postgresql(client, app, make_user):
+    """One round trip a statement: the request's reads run in autocommit (bastau/database.py), so psycopg sends no
+    BEGIN before the first and the pool no ROLLBACK after the last; once a request writes, it has a transaction."""
+    _postgresql_only(app)
+    login(client, make_user(Role.CENTRE_OFFICER))
+    client.get("/staff/password")
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def status(conn, *_args):
+        seen.append((conn.connection.driver_connection.autocommit, _args[1].split()[0]))
+
+    sa.event.listen(engine, "before_cursor_execute", status)
+    try:
+        assert client.get("/staff/password").status_code == 200
+        reads = list(seen)
+        seen.clear()
+        assert client.get("/centre/").status_code == 200  # its reads, then the read log's entry
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", status)
+    assert reads == [(True, "SELECT")]
+    first_write = next(index for index, (_auto, verb) in enumerate(seen) if verb == "INSERT")
+    assert all(auto for auto, _verb in seen[:first_write]) and not any(auto for auto, _verb in seen[first_write:])
+
+
+def test_a_write_outside_a_writing_transaction_is_refused_not_committed_alone(app, store):
+    """A view that changes a row without database.writing() would have it kept on its own on PostgreSQL, whatever
+    failed after it: it is refused instead, and the row stays as it was."""
+    _postgresql_only(app)
+    other = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PLAN_STORAGE")},
+                        "TESTING": False, "RATELIMIT_STORAGE_URI": "memory://"})
+
+    @other.get("/careless")
+    def careless():
+        db.session.execute(sa.update(District).where(District.kato_code == "195200000").values(name_ru="изменено"))
+        db.session.commit()
+        return "changed"
+
+    @other.get("/locking")
+    def locking():
+        db.session.execute(sa.select(District).where(District.kato_code == "195200000").with_for_update())
+        return "locked"
+
+    client = other.test_client()
+    assert client.get("/careless").status_code == 500
+    assert client.get("/locking").status_code == 500
+    assert store.scalar(sa.select(District.name_ru).where(District.kato_code == "195200000")) != "изменено"
+    with other.app_context():
+        db.engine.dispose()
 
 
 def test_a_logged_read_is_written_with_the_session_at_the_end_of_the_request(client, app, store, make_user):
@@ -123,8 +181,9 @@ def test_what_a_failed_view_left_uncommitted_is_never_committed_with_the_session
 
     @other.get("/half-done")
     def half_done():
-        db.session.execute(sa.update(District).where(District.kato_code == "195200000").values(name_ru="изменено"))
         session["apply_draft"] = {"typed": {}}  # the session has something to write
+        # (On PostgreSQL a write outside writing() is refused at once: the view fails here.)
+        db.session.execute(sa.update(District).where(District.kato_code == "195200000").values(name_ru="изменено"))
         raise RuntimeError("the view failed")
 
     client = other.test_client()

@@ -82,7 +82,7 @@ def _queue_page(args, message: str | None = None, status: int = 200, refused: bo
                     Application.channel, Application.social_status, Application.consent_way)
     paged = page_of(query, filters.page.data, PAGE_SIZE, whole_rows=True)
     return render_page("centre/queue.html", "centre/_queue.html", status=status, filters=filters,
-                       applications=[Listed(row) for row in paged.items], paged=paged,
+                       applications=Listed.all(paged.items), paged=paged,
                        counts=queue_counts(current_user), message=message, keep_ticks=refused,
                        # refused: the ticks, the reason and the comment stay as they were; done: a clean form
                        reject=RejectForm() if refused else RejectForm(formdata=None),

@@ -178,7 +178,7 @@ def waiting():
                     whole_rows=True)
     tested = listed_rows(mine.where(Application.status.in_((Status.TEST_PASSED, Status.TEST_FAILED)))
                          .order_by(Application.updated_at.desc()).limit(50))
-    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=[Listed(a) for a in paged.items],
+    return render_page("potential/waiting.html", "potential/_waiting.html", waiting=Listed.all(paged.items),
                        tested=tested,
                        labels=plain(STATUS_LABELS), q=text, paged=paged,
                        search_key=request.args.get(staff_search.PARAM, ""),
