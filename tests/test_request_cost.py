@@ -224,3 +224,16 @@ def test_a_connection_the_server_closed_gives_no_error_page(client, app, make_us
             time.sleep(0.02)
     killer.dispose()
     assert client.get("/staff/password").status_code == 200  # still signed in: not an error, not the sign-in form
+
+
+@pytest.mark.parametrize("statement, refused", [
+    ("INSERT INTO read_entry (kind) VALUES (%(kind)s)", True), ("  update district set name_ru = 'x'", True),
+    ("DELETE FROM web_session WHERE id = %(id)s", True), ("TRUNCATE district", True),
+    ("SELECT application.id FROM application WHERE application.id = %(id)s FOR UPDATE", True),
+    ("SELECT id FROM cohort FOR NO KEY UPDATE OF cohort", True), ("select id from cohort for share", True),
+    ("SELECT staff_user.form_factor, application.updated_at FROM application", False),
+    ("SELECT count(*) AS paging_total FROM application ORDER BY application.surname", False),
+])
+def test_what_counts_as_needing_a_transaction(statement, refused):
+    from bastau.database import _needs_a_transaction
+    assert _needs_a_transaction(statement) is refused
