@@ -17,6 +17,8 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import get_locale
 
+from .clock import KZ
+
 PERCENT_SIGN = "\u00a0%"
 
 
@@ -43,7 +45,6 @@ def percent(value: float | int | None, places: int | None = None, locale: str | 
 def _day(value: date | datetime) -> date:
     """The day a stored value falls on in Kazakhstan (a naive datetime is UTC)."""
     if isinstance(value, datetime):
-        from .clock import KZ
         aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return aware.astimezone(KZ).date()
     return value

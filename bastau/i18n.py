@@ -17,6 +17,7 @@ from flask_babel import Domain, get_locale
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from .formats import short_date as formatted_short_date
 from .urls import safe_next
 
 LANG_COOKIE = "lang"
@@ -139,8 +140,7 @@ def long_date(value) -> str:
 
 
 def short_date(value) -> str:
-    from .formats import short_date as formatted
-    return formatted(value)
+    return formatted_short_date(value)
 
 
 def phone(number: str) -> str:
