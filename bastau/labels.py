@@ -146,7 +146,11 @@ ACTION_LABELS.update({
 })
 
 
-_PLAIN: dict = {}  # (id of a module's label table, locale) -> its plain strings; the tables live as long as we do
+# (id of a label table, locale) -> (the table, its plain strings). The table is kept beside its id so that another
+# dict given the same id later is never answered from here; few tables exist, so a full cache only means a caller
+# passing dicts made on the fly, and it starts again.
+_PLAIN: dict = {}
+_PLAIN_MOST = 64
 
 
 def plain(labels: Mapping) -> dict:
@@ -156,7 +160,11 @@ def plain(labels: Mapping) -> dict:
     if not has_request_context():
         return {code: str(label) for code, label in labels.items()}
     key = (id(labels), str(get_locale()))
-    found = _PLAIN.get(key)
-    if found is None or len(found) != len(labels):  # a table that grew since (an update at import)
-        found = _PLAIN[key] = {code: str(label) for code, label in labels.items()}
+    kept = _PLAIN.get(key)
+    if kept is not None and kept[0] is labels and len(kept[1]) == len(labels):  # (a table can grow at import)
+        return kept[1]
+    if len(_PLAIN) >= _PLAIN_MOST:
+        _PLAIN.clear()
+    found = {code: str(label) for code, label in labels.items()}
+    _PLAIN[key] = (labels, found)
     return found
