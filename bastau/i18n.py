@@ -17,7 +17,8 @@ from flask_babel import Domain, get_locale
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .formats import short_date as formatted_short_date
+# The templates' date filters, and every module's dates, are bastau/formats.py's own (no wrapper a row).
+from .formats import long_date, short_date  # noqa: F401  (re-exported for the modules that print dates)
 from .urls import safe_next
 
 LANG_COOKIE = "lang"
@@ -130,17 +131,6 @@ def _forms_read_the_draft() -> None:
 
     meta.wrap_formdata = wrap_formdata
     meta._reads_language_draft = True
-
-
-def long_date(value) -> str:
-    """12 March 1990 in the page's language: «1990 ж. 12 наурыз» / «12 марта 1990 г.» (bastau/formats.py: made once
-    per day and locale, not parsed again on every row)."""
-    from .formats import long_date as formatted
-    return formatted(value)
-
-
-def short_date(value) -> str:
-    return formatted_short_date(value)
 
 
 def phone(number: str) -> str:

@@ -123,8 +123,8 @@ def test_a_page_that_only_reads_sends_no_begin_and_no_rollback_on_postgresql(cli
         engine = db.engine
     seen = []
 
-    def status(conn, *_args):
-        seen.append((conn.connection.driver_connection.autocommit, _args[1].split()[0]))
+    def status(conn, _cursor, statement, *_rest):
+        seen.append((conn.connection.driver_connection.autocommit, statement.split()[0]))
 
     sa.event.listen(engine, "before_cursor_execute", status)
     try:
